@@ -1,0 +1,2 @@
+list(APPEND WBE_MODELS_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/back_calculator.cc)

@@ -1,0 +1,2 @@
+list(APPEND WBE_CLI_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/main.cc)
