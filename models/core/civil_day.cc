@@ -39,7 +39,7 @@ int ParseDigits(std::string_view text, size_t pos, size_t count, bool* ok) {
 }  // namespace
 
 std::string IsoWeek::ToString() const {
-  char buffer[16];
+  char buffer[40];
   std::snprintf(buffer, sizeof(buffer), "%04d-W%02d", year, week);
   return buffer;
 }
@@ -78,7 +78,7 @@ DayIndex ParseIsoDate(std::string_view text) {
 std::string FormatIsoDate(DayIndex day) {
   int y = 0, m = 0, d = 0;
   CivilFromDay(day, &y, &m, &d);
-  char buffer[16];
+  char buffer[40];
   std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d", y, m, d);
   return buffer;
 }

@@ -1,2 +1,3 @@
 list(APPEND WBE_PIPELINE_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/simulate_job.cc
   ${CMAKE_CURRENT_LIST_DIR}/demo_job.cc)

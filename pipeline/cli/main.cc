@@ -1,0 +1,38 @@
+// `wbe`: the command line of the wastewater drug-use estimator. Each command lives in its own
+// file and registers itself here.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "models/core/input_error.h"
+#include "pipeline/cli/backcalc_command.h"
+#include "pipeline/cli/simulate_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "wbe: wastewater-based epidemiology of drug use, from lab batches to street-level "
+      "estimates and weekly risk alerts"};
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();  // --help shows every default
+  // One line per failure, naming the problem, for scripts and for people alike.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("wbe: error: ") + e.what() + " (run with --help for usage)\n";
+  });
+  wbe::cli::RegisterBackcalcCommand(app);
+  wbe::cli::RegisterSimulateCommand(app);
+  wbe::cli::RegisterDemoCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const wbe::InputError& e) {
+    std::fprintf(stderr, "wbe: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wbe: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+// Runs the real `wbe` binary: the CLI contract other work and checks rely on.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "pipeline/store/hdf5_store.h"
+
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+RunResult RunWbe(const std::string& arguments) {
+  const std::string err_path =
+      (std::filesystem::temp_directory_path() / ("wbe_cli_test_" + std::to_string(::getpid()) + ".err"))
+          .string();
+  const std::string command = std::string(WBE_CLI_PATH) + " " + arguments + " 2>" + err_path;
+  RunResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer;
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (FILE* err = std::fopen(err_path.c_str(), "r")) {
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), err)) > 0) result.err.append(buffer.data(), n);
+    std::fclose(err);
+  }
+  std::filesystem::remove(err_path);
+  return result;
+}
+
+size_t LineCount(const std::string& text) {
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines + (!text.empty() && text.back() != '\n');
+}
+
+TEST(WbeCliTest, HelpForTheProgramAndEveryCommand) {
+  const RunResult top = RunWbe("--help");
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* command : {"backcalc", "simulate", "demo"}) {
+    EXPECT_NE(top.out.find(command), std::string::npos) << command;
+    const RunResult help = RunWbe(std::string(command) + " --help");
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("--"), std::string::npos) << command;
+  }
+}
+
+TEST(WbeCliTest, BackcalcJsonHoldsTheIssueExample) {
+  const RunResult r = RunWbe(
+      "backcalc --drug methamphetamine --concentration 200 --flow 500000 --population 2000000 "
+      "--excretion-fraction 0.43 --draws 2000 --seed 3 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["load_mg_per_day"]["point"].get<double>(), 100000.0, 1e-6);
+  EXPECT_NEAR(j["normalised_load_mg_per_day_per_1000"]["point"].get<double>(), 50.0, 1e-9);
+  EXPECT_NEAR(j["consumption_mg_per_day_per_1000"]["point"].get<double>(), 116.28, 0.005);
+  for (const char* key : {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
+                          "consumption_mg_per_day_per_1000"}) {
+    ASSERT_TRUE(j[key].contains("median")) << key;
+    EXPECT_LT(j[key]["p05"].get<double>(), j[key]["median"].get<double>()) << key;
+    EXPECT_GT(j[key]["p95"].get<double>(), j[key]["median"].get<double>()) << key;
+  }
+  EXPECT_EQ(j["parameters"]["excretion_fraction"].get<double>(), 0.43);
+  EXPECT_EQ(j["parameters"]["uncertainty"]["draws"].get<int>(), 2000);
+  EXPECT_EQ(j["parameters"]["uncertainty"]["seed"].get<int>(), 3);
+}
+
+TEST(WbeCliTest, BackcalcWithoutDrawsHasPointValuesOnly) {
+  const RunResult r = RunWbe(
+      "backcalc --drug cocaine --concentration 500 --flow 200000 --population 1000000 --draws 0 "
+      "--json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_FALSE(j["load_mg_per_day"].contains("median"));
+  EXPECT_EQ(j["biomarker"], "benzoylecgonine");
+}
+
+TEST(WbeCliTest, BackcalcTableIsReadable) {
+  const RunResult r = RunWbe(
+      "backcalc --drug ketamine --concentration 30 --flow 100000 --population 500000 --draws 1000");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("consumption (parent)"), std::string::npos);
+  EXPECT_NE(r.out.find("90% interval"), std::string::npos);
+}
+
+TEST(WbeCliTest, BadBackcalcInputFailsWithOneLineNamingTheProblem) {
+  const std::string base = "backcalc --flow 1000 --population 1000 ";
+  const struct {
+    std::string args;
+    std::string expected;
+  } cases[] = {
+      {base + "--drug unobtainium --concentration 5", "unknown drug 'unobtainium'"},
+      {base + "--drug cocaine --concentration -5", "--concentration"},
+      {base + "--drug cocaine --concentration abc", "--concentration"},
+      {"backcalc --drug cocaine --concentration 5 --population 1000", "--flow"},
+      {base + "--drug cocaine", "--concentration"},
+      {base + "--drug cocaine --concentration 5 --biomarker ketamine", "biomarker"},
+      {"backcalc --drug cocaine --concentration 5 --flow 0 --population 1000", "--flow"},
+  };
+  for (const auto& c : cases) {
+    const RunResult r = RunWbe(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_EQ(LineCount(r.err), 1u) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
+  }
+}
+
+TEST(WbeCliTest, DemoWritesAStoreWithEstimatesAndTruth) {
+  const std::filesystem::path out =
+      std::filesystem::path(WBE_BINARY_DIR) / "test-output" / "cli-demo";
+  std::filesystem::remove_all(out);
+  const RunResult r = RunWbe("demo --out " + out.string() + " --days 14 --draws 200 --seed 5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find((out / "wbe-store.h5").string()), std::string::npos) << r.out;
+  const wbe::StoreContents store = wbe::Hdf5Store::Read((out / "wbe-store.h5").string());
+  EXPECT_FALSE(store.site_estimates.empty());
+  EXPECT_FALSE(store.measurements.empty());
+  ASSERT_TRUE(store.truth.has_value());
+  EXPECT_FALSE(store.truth->districts.empty());
+  EXPECT_TRUE(std::filesystem::exists(out / "site-estimates.csv"));
+  EXPECT_TRUE(std::filesystem::exists(out / "raw" / "flows.csv"));
+}
+
+}  // namespace
