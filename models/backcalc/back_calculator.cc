@@ -214,16 +214,18 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
             input.residence_rising_main_h * residence +
         (k_sample.known() ? sample(k_sample, options_.vary_stability) : 0.0) *
             input.storage_time_h;
-    double corrected = load / std::exp(-exponent);
-    if (non_target) corrected *= 1.0 - sample(*non_target, options_.vary_corrections);
+    // Corrections work on measured loads (the AMP/METH ratio is a wastewater ratio), so they
+    // come before the stability correction.
+    double from_drug = load;
+    if (non_target) from_drug *= 1.0 - sample(*non_target, options_.vary_corrections);
     for (const RatioCorrection& rc : ratio_corrections) {
       const double other_load = rc.other_concentration_ng_per_l *
                                 relative(options_.concentration_rsd) * flow *
                                 kMgPerNgTimesLPerM3 * sampling;
-      corrected -= sample(rc.correction->ratio, options_.vary_corrections) * other_load;
+      from_drug -= sample(rc.correction->ratio, options_.vary_corrections) * other_load;
     }
-    const bool clipped = corrected < 0.0;
-    corrected = std::max(corrected, 0.0);
+    const bool clipped = from_drug < 0.0;
+    const double corrected = std::max(from_drug, 0.0) / std::exp(-exponent);
 
     Outputs out{load, load * 1000.0 / population, std::nan(""), std::nan(""), std::nan(""),
                 clipped};
