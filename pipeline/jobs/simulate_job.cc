@@ -76,6 +76,7 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   WriteFlowsCsv(city.flows, (raw / "flows.csv").string());
   WriteMeasurementsCsv(city.measurements, (raw / "measurements.csv").string());
   WriteLabBatchesCsv(city, (raw / "lab-batches").string());
+  WriteGroundTruth(city, (out / "truth").string());
 
   StoreContents contents;
   contents.attributes = {{"generator", "wbe simulate"},

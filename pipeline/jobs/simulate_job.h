@@ -33,8 +33,9 @@ struct SimulateJobSummary {
 };
 
 // Simulates the demo city and writes it the way real data would arrive: the raw inputs as
-// files under OUT/raw (city.json, flows.csv, measurements.csv, lab-batches/*.csv) and the
-// derived HDF5 store OUT/wbe-store.h5 holding city, flows, measurements and the ground truth.
+// files under OUT/raw (city.json, flows.csv, measurements.csv, lab-batches/*.csv), the ground
+// truth as files under OUT/truth, and the derived HDF5 store OUT/wbe-store.h5 holding city,
+// flows, measurements and the ground truth.
 SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const SimulateJobOptions& options,
                                   SimulatedCity* simulated = nullptr);
 
