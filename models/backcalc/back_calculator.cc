@@ -154,6 +154,7 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
   // Corrections that remove biomarker mass not caused by the drug's use.
   struct RatioCorrection {
     const LoadCorrection* correction;
+    const Biomarker* other;
     double other_concentration_ng_per_l;
   };
   std::optional<Quantity> non_target;
@@ -175,7 +176,8 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
         continue;
       }
       RequireNonNegative(it->second, "other_concentrations_ng_per_l");
-      ratio_corrections.push_back({&correction, it->second});
+      ratio_corrections.push_back(
+          {&correction, &catalogue_.GetBiomarker(correction.other_biomarker), it->second});
       params.corrections_applied.push_back(
           std::to_string(correction.ratio.point()) + " x " + correction.other_biomarker +
           " load subtracted (" + correction.description + ")");
@@ -214,18 +216,29 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
             input.residence_rising_main_h * residence +
         (k_sample.known() ? sample(k_sample, options_.vary_stability) : 0.0) *
             input.storage_time_h;
-    // Corrections work on measured loads (the AMP/METH ratio is a wastewater ratio), so they
-    // come before the stability correction.
-    double from_drug = load;
-    if (non_target) from_drug *= 1.0 - sample(*non_target, options_.vary_corrections);
+    // Corrections compare excreted masses: the other biomarker is corrected for its own
+    // in-sewer loss too (AMP formed in the body from METH decays like any AMP on the way).
+    double excreted = load / std::exp(-exponent);
+    if (non_target) excreted *= 1.0 - sample(*non_target, options_.vary_corrections);
     for (const RatioCorrection& rc : ratio_corrections) {
-      const double other_load = rc.other_concentration_ng_per_l *
-                                relative(options_.concentration_rsd) * flow *
-                                kMgPerNgTimesLPerM3 * sampling;
-      from_drug -= sample(rc.correction->ratio, options_.vary_corrections) * other_load;
+      const BiomarkerStability& other = rc.other->stability;
+      const double other_exponent =
+          (other.gravity_k_per_h.known() ? sample(other.gravity_k_per_h, options_.vary_stability) : 0.0) *
+              input.residence_gravity_h * residence +
+          (other.rising_main_k_per_h.known()
+               ? sample(other.rising_main_k_per_h, options_.vary_stability)
+               : 0.0) *
+              input.residence_rising_main_h * residence +
+          (other.in_sample_k_per_h.known() ? sample(other.in_sample_k_per_h, options_.vary_stability)
+                                           : 0.0) *
+              input.storage_time_h;
+      const double other_excreted = rc.other_concentration_ng_per_l *
+                                    relative(options_.concentration_rsd) * flow *
+                                    kMgPerNgTimesLPerM3 * sampling / std::exp(-other_exponent);
+      excreted -= sample(rc.correction->ratio, options_.vary_corrections) * other_excreted;
     }
-    const bool clipped = from_drug < 0.0;
-    const double corrected = std::max(from_drug, 0.0) / std::exp(-exponent);
+    const bool clipped = excreted < 0.0;
+    const double corrected = std::max(excreted, 0.0);
 
     Outputs out{load, load * 1000.0 / population, std::nan(""), std::nan(""), std::nan(""),
                 clipped};

@@ -59,16 +59,27 @@ std::vector<InletComparison> CompareInletWithTruth(const SimulatedCity& sim,
 std::string FormatComparisonTable(const DemoJobSummary& s) {
   std::string text;
   char line[256];
-  std::snprintf(line, sizeof(line), "%-16s %-22s %-15s %10s %23s %10s %9s\n", "drug", "biomarker",
+  std::snprintf(line, sizeof(line), "%-16s %-21s %-15s %10s %23s %9s %9s\n", "drug", "biomarker",
                 "quantity", "estimate", "typical daily 90% int.", "truth", "<LOQ days");
   text += line;
+  bool any_partly_censored = false;
   for (const InletComparison& r : s.inlet) {
     const std::string truth = std::isnan(r.truth_mean) ? "-" : CsvWriter::Number(
         std::round(r.truth_mean * 1000.0) / 1000.0);
-    std::snprintf(line, sizeof(line), "%-16s %-22s %-15s %10.3f %10.3f - %10.3f %10s %5zu/%zu\n",
-                  r.drug.c_str(), r.biomarker.c_str(), r.quantity.c_str(), r.estimate_mean,
+    // Censored days give upper bounds: all-censored rows are shown as "< bound".
+    const bool all_censored = r.censored_days == r.days;
+    const bool partly = r.censored_days > 0 && !all_censored;
+    any_partly_censored |= partly;
+    char estimate[32];
+    std::snprintf(estimate, sizeof(estimate), "%s%.3f%s", all_censored ? "< " : "",
+                  r.estimate_mean, partly ? "*" : "");
+    std::snprintf(line, sizeof(line), "%-16s %-21s %-15s %10s %10.3f - %10.3f %9s %5zu/%zu\n",
+                  r.drug.c_str(), r.biomarker.c_str(), r.quantity.c_str(), estimate,
                   r.interval_low_mean, r.interval_high_mean, truth.c_str(), r.censored_days, r.days);
     text += line;
+  }
+  if (any_partly_censored) {
+    text += "* includes days below LOQ, counted at their upper bound (the LOQ)\n";
   }
   return text;
 }

@@ -77,10 +77,11 @@ TEST_F(SiteDayBackCalculationTest, AmphetamineIsCorrectedWithSameDayMethamphetam
       BackCalculateSiteDays(*catalogue_, city_, flows_, measurements_, options_);
   for (const SiteDayEstimate& e : r.estimates) {
     if (e.drug != "amphetamine") continue;
-    // (30 - 0.09 x 200) ng/L x 80 000 m3/d -> 960 mg/d measured; in-sewer survival over
-    // 4 h of rising main at k = 0.112 /h; / 0.36 / 400 (thousands)
+    // Excreted AMP: 30 ng/L x 80 000 m3/d = 2400 mg/d over a survival of exp(-0.112 x 4 h)
+    // in the rising main; METH (stable) 200 ng/L -> 16 000 mg/d, of which 0.09 is AMP formed
+    // in the body; then / 0.36 / 400 (thousands).
     EXPECT_NEAR(e.consumption_mg_per_day_per_1000.point,
-                960.0 / std::exp(-0.112 * 4.0) / 0.36 / 400.0, 1e-9);
+                (2400.0 / std::exp(-0.112 * 4.0) - 0.09 * 16000.0) / 0.36 / 400.0, 1e-9);
     return;
   }
   FAIL() << "no amphetamine estimate";
