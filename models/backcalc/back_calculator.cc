@@ -20,11 +20,24 @@ uint64_t MixSeed(uint64_t seed, uint64_t stream) {
   return z ^ (z >> 31);
 }
 
-double DrawRelative(std::mt19937_64& rng, InputDistribution distribution, double rsd) {
-  if (rsd <= 0.0) return 1.0;
-  return distribution == InputDistribution::kNormal ? 1.0 + rsd * StandardNormal(rng)
-                                                    : LognormalFromMedian(rng, 1.0, rsd);
-}
+// A multiplicative input error with median (lognormal) or mean (normal) 1. The lognormal's
+// log-scale sigma is worked out once, not per draw: the Monte Carlo's inner loop is hot.
+class RelativeError {
+ public:
+  RelativeError(InputDistribution distribution, double rsd)
+      : normal_(distribution == InputDistribution::kNormal),
+        scale_(normal_ ? rsd : std::sqrt(std::log1p(rsd * rsd))) {}
+
+  double Draw(std::mt19937_64& rng) const {
+    if (scale_ <= 0.0) return 1.0;
+    const double z = StandardNormal(rng);
+    return normal_ ? 1.0 + scale_ * z : std::exp(scale_ * z);
+  }
+
+ private:
+  bool normal_;
+  double scale_;
+};
 
 // Median and 90 % interval; sorts in place by partial selection.
 void Summarise(std::vector<double>* draws, UncertainValue* value) {
@@ -188,6 +201,14 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
     params.doses_per_user_per_day = drug.doses_per_user_per_day.point();
   }
 
+  const InputDistribution spread = options_.input_distribution;
+  const RelativeError sampling_error(
+      spread, options_.sampling_rsd / std::sqrt(static_cast<double>(options_.sampling_count)));
+  const RelativeError flow_error(spread, options_.flow_rsd);
+  const RelativeError population_error(spread, options_.population_rsd);
+  const RelativeError concentration_error(spread, options_.concentration_rsd);
+  const RelativeError residence_error(spread, options_.residence_time_rsd);
+
   // One evaluation of the chain; `draw` chooses point values or random draws.
   struct Outputs {
     double load, normalised, consumption, doses, users;
@@ -195,20 +216,17 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
   };
   const auto evaluate = [&](std::mt19937_64* rng) {
     const bool draw = rng != nullptr;
-    const auto relative = [&](double rsd) {
-      return draw ? DrawRelative(*rng, options_.input_distribution, rsd) : 1.0;
-    };
+    const auto relative = [&](const RelativeError& error) { return draw ? error.Draw(*rng) : 1.0; };
     const auto sample = [&](const Quantity& q, bool vary) {
       return draw && vary ? q.Sample(*rng) : q.point();
     };
-    const double sampling =
-        relative(options_.sampling_rsd / std::sqrt(static_cast<double>(options_.sampling_count)));
-    const double flow = input.flow_m3_per_day * relative(options_.flow_rsd);
-    const double population = input.population * relative(options_.population_rsd);
-    const double concentration = input.concentration_ng_per_l * relative(options_.concentration_rsd);
+    const double sampling = relative(sampling_error);
+    const double flow = input.flow_m3_per_day * relative(flow_error);
+    const double population = input.population * relative(population_error);
+    const double concentration = input.concentration_ng_per_l * relative(concentration_error);
     const double load = concentration * flow * kMgPerNgTimesLPerM3 * sampling;
 
-    const double residence = relative(options_.residence_time_rsd);
+    const double residence = relative(residence_error);
     const double exponent =
         (k_gravity.known() ? sample(k_gravity, options_.vary_stability) : 0.0) *
             input.residence_gravity_h * residence +
@@ -233,7 +251,7 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
                                            : 0.0) *
               input.storage_time_h;
       const double other_excreted = rc.other_concentration_ng_per_l *
-                                    relative(options_.concentration_rsd) * flow *
+                                    relative(concentration_error) * flow *
                                     kMgPerNgTimesLPerM3 * sampling / std::exp(-other_exponent);
       excreted -= sample(rc.correction->ratio, options_.vary_corrections) * other_excreted;
     }
