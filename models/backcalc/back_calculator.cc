@@ -103,7 +103,8 @@ BackCalculator::BackCalculator(const DrugCatalogue& catalogue, UncertaintyOption
 BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input) const {
   const Drug& drug = catalogue_.GetDrug(input.drug);
   // Aliases ("6-MAM", "BE") resolve to catalogue names before the route lookup.
-  const Biomarker* named = input.biomarker.empty() ? nullptr : catalogue_.FindBiomarker(input.biomarker);
+  const Biomarker* named =
+      input.biomarker.empty() ? nullptr : catalogue_.FindBiomarker(input.biomarker);
   const ExcretionRoute* route =
       input.biomarker.empty() ? &drug.PreferredRoute()
                               : drug.FindRoute(named != nullptr ? named->name : input.biomarker);
@@ -122,12 +123,12 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
   RequireNonNegative(input.residence_gravity_h, "residence_gravity_h");
   RequireNonNegative(input.residence_rising_main_h, "residence_rising_main_h");
   RequireNonNegative(input.storage_time_h, "storage_time_h");
-  if (input.excretion_fraction && !(*input.excretion_fraction > 0.0 &&
-                                    *input.excretion_fraction <= 1.0)) {
+  if (input.excretion_fraction &&
+      !(*input.excretion_fraction > 0.0 && *input.excretion_fraction <= 1.0)) {
     throw InputError("", 0, "excretion_fraction", "must be in (0, 1]");
   }
-  if (input.non_target_fraction && !(*input.non_target_fraction >= 0.0 &&
-                                     *input.non_target_fraction < 1.0)) {
+  if (input.non_target_fraction &&
+      !(*input.non_target_fraction >= 0.0 && *input.non_target_fraction < 1.0)) {
     throw InputError("", 0, "non_target_fraction", "must be in [0, 1)");
   }
 
@@ -152,7 +153,8 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
   params.excretion_fraction_status =
       input.excretion_fraction ? "user-supplied" : ValueStatusName(excretion.status);
   const bool consumption_known = excretion.known();
-  if (consumption_known) params.correction_factor = params.molecular_weight_ratio / *excretion.value;
+  if (consumption_known)
+    params.correction_factor = params.molecular_weight_ratio / *excretion.value;
 
   const Quantity& k_gravity = biomarker.stability.gravity_k_per_h;
   const Quantity& k_rising = biomarker.stability.rising_main_k_per_h;
@@ -179,9 +181,9 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
       if (input.non_target_fraction) {
         non_target = Quantity::Fixed(*input.non_target_fraction, ValueStatus::kAssumed);
       }
-      params.corrections_applied.push_back(
-          "non-target share " + std::to_string(non_target->point()) + " removed (" +
-          correction.description + ")");
+      params.corrections_applied.push_back("non-target share " +
+                                           std::to_string(non_target->point()) + " removed (" +
+                                           correction.description + ")");
     } else {
       const auto it = input.other_concentrations_ng_per_l.find(correction.other_biomarker);
       if (it == input.other_concentrations_ng_per_l.end()) {
@@ -191,9 +193,9 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
       RequireNonNegative(it->second, "other_concentrations_ng_per_l");
       ratio_corrections.push_back(
           {&correction, &catalogue_.GetBiomarker(correction.other_biomarker), it->second});
-      params.corrections_applied.push_back(
-          std::to_string(correction.ratio.point()) + " x " + correction.other_biomarker +
-          " load subtracted (" + correction.description + ")");
+      params.corrections_applied.push_back(std::to_string(correction.ratio.point()) + " x " +
+                                           correction.other_biomarker + " load subtracted (" +
+                                           correction.description + ")");
     }
   }
   if (drug.typical_dose_mg.known()) params.typical_dose_mg = drug.typical_dose_mg.point();
@@ -232,8 +234,7 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
             input.residence_gravity_h * residence +
         (k_rising.known() ? sample(k_rising, options_.vary_stability) : 0.0) *
             input.residence_rising_main_h * residence +
-        (k_sample.known() ? sample(k_sample, options_.vary_stability) : 0.0) *
-            input.storage_time_h;
+        (k_sample.known() ? sample(k_sample, options_.vary_stability) : 0.0) * input.storage_time_h;
     // Corrections compare excreted masses: the other biomarker is corrected for its own
     // in-sewer loss too (AMP formed in the body from METH decays like any AMP on the way).
     double excreted = load / std::exp(-exponent);
@@ -241,27 +242,30 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
     for (const RatioCorrection& rc : ratio_corrections) {
       const BiomarkerStability& other = rc.other->stability;
       const double other_exponent =
-          (other.gravity_k_per_h.known() ? sample(other.gravity_k_per_h, options_.vary_stability) : 0.0) *
+          (other.gravity_k_per_h.known() ? sample(other.gravity_k_per_h, options_.vary_stability)
+                                         : 0.0) *
               input.residence_gravity_h * residence +
           (other.rising_main_k_per_h.known()
                ? sample(other.rising_main_k_per_h, options_.vary_stability)
                : 0.0) *
               input.residence_rising_main_h * residence +
-          (other.in_sample_k_per_h.known() ? sample(other.in_sample_k_per_h, options_.vary_stability)
-                                           : 0.0) *
+          (other.in_sample_k_per_h.known()
+               ? sample(other.in_sample_k_per_h, options_.vary_stability)
+               : 0.0) *
               input.storage_time_h;
       const double other_excreted = rc.other_concentration_ng_per_l *
-                                    relative(concentration_error) * flow *
-                                    kMgPerNgTimesLPerM3 * sampling / std::exp(-other_exponent);
+                                    relative(concentration_error) * flow * kMgPerNgTimesLPerM3 *
+                                    sampling / std::exp(-other_exponent);
       excreted -= sample(rc.correction->ratio, options_.vary_corrections) * other_excreted;
     }
     const bool clipped = excreted < 0.0;
     const double corrected = std::max(excreted, 0.0);
 
-    Outputs out{load, load * 1000.0 / population, std::nan(""), std::nan(""), std::nan(""),
+    Outputs out{load,   load * 1000.0 / population, std::nan(""), std::nan(""), std::nan(""),
                 clipped};
     if (consumption_known) {
-      const double fraction = sample(excretion, options_.vary_excretion && !input.excretion_fraction);
+      const double fraction =
+          sample(excretion, options_.vary_excretion && !input.excretion_fraction);
       out.consumption = corrected * params.molecular_weight_ratio / fraction * 1000.0 / population;
       if (params.typical_dose_mg) {
         out.doses = out.consumption / sample(drug.typical_dose_mg, options_.vary_dose);

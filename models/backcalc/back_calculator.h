@@ -47,9 +47,9 @@ struct BackCalculationInput {
   bool censored = false;  // concentration_ng_per_l is then the LOQ
   double flow_m3_per_day = 0.0;
   double population = 0.0;
-  double residence_gravity_h = 0.0;      // mean in-sewer time in gravity sewers
-  double residence_rising_main_h = 0.0;  // mean in-sewer time in rising mains
-  double storage_time_h = 0.0;           // sample storage before analysis
+  double residence_gravity_h = 0.0;           // mean in-sewer time in gravity sewers
+  double residence_rising_main_h = 0.0;       // mean in-sewer time in rising mains
+  double storage_time_h = 0.0;                // sample storage before analysis
   std::optional<double> excretion_fraction;   // overrides the catalogue (then fixed)
   std::optional<double> non_target_fraction;  // overrides e.g. the therapeutic-morphine share
   // Concentrations of other biomarkers at the same site-day, for ratio corrections
@@ -72,7 +72,7 @@ struct BackCalculationParameters {
   double k_gravity_per_h = 0.0;
   double k_rising_main_per_h = 0.0;
   double k_in_sample_per_h = 0.0;
-  double stability_factor = 1.0;  // fraction of the excreted mass that survives to analysis
+  double stability_factor = 1.0;   // fraction of the excreted mass that survives to analysis
   double correction_factor = 0.0;  // consumption per corrected biomarker mass (MW ratio / F)
   std::vector<std::string> corrections_applied;
   std::optional<double> typical_dose_mg;

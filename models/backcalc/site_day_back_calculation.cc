@@ -153,8 +153,8 @@ SiteDayBackCalculationResult BackCalculateSiteDays(
     }
   };
   const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
-  const size_t thread_count =
-      std::min<size_t>(options.threads > 0 ? options.threads : hardware, std::max<size_t>(1, tasks.size()));
+  const size_t thread_count = std::min<size_t>(options.threads > 0 ? options.threads : hardware,
+                                               std::max<size_t>(1, tasks.size()));
   std::vector<std::thread> threads;
   for (size_t t = 1; t < thread_count; ++t) threads.emplace_back(worker, false);
   worker(true);

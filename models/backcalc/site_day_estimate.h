@@ -30,9 +30,9 @@ struct SiteDayEstimate {
   bool censored = false;
   double population = 0.0;  // point population used for normalisation
 
-  UncertainValue load_mg_per_day;                       // biomarker mass per day at the site
-  UncertainValue normalised_load_mg_per_day_per_1000;   // biomarker, uncorrected (EUDA-style)
-  UncertainValue consumption_mg_per_day_per_1000;       // parent drug
+  UncertainValue load_mg_per_day;                      // biomarker mass per day at the site
+  UncertainValue normalised_load_mg_per_day_per_1000;  // biomarker, uncorrected (EUDA-style)
+  UncertainValue consumption_mg_per_day_per_1000;      // parent drug
   UncertainValue doses_per_day_per_1000;
   UncertainValue users_per_1000;
 

@@ -33,16 +33,20 @@ bool NameMatches(const std::string& query, const std::string& name,
 
 ValueStatus ParseStatus(const std::string& text) {
   static const std::map<std::string, ValueStatus> kStatus = {
-      {"verified", ValueStatus::kVerified},       {"computed", ValueStatus::kComputed},
-      {"unconfirmed", ValueStatus::kUnconfirmed}, {"assumed", ValueStatus::kAssumed},
+      {"verified", ValueStatus::kVerified},
+      {"computed", ValueStatus::kComputed},
+      {"unconfirmed", ValueStatus::kUnconfirmed},
+      {"assumed", ValueStatus::kAssumed},
       {"not_found", ValueStatus::kNotFound}};
   return kStatus.at(text);  // the schema already restricts the values
 }
 
 DistributionKind ParseDistribution(const std::string& text) {
   static const std::map<std::string, DistributionKind> kKinds = {
-      {"fixed", DistributionKind::kFixed},           {"uniform", DistributionKind::kUniform},
-      {"triangular", DistributionKind::kTriangular}, {"normal", DistributionKind::kNormal},
+      {"fixed", DistributionKind::kFixed},
+      {"uniform", DistributionKind::kUniform},
+      {"triangular", DistributionKind::kTriangular},
+      {"normal", DistributionKind::kNormal},
       {"lognormal", DistributionKind::kLognormal}};
   return kKinds.at(text);
 }
@@ -307,8 +311,9 @@ std::string KnownNames(const std::vector<T>& items) {
 const Drug& DrugCatalogue::GetDrug(const std::string& name_or_alias) const {
   const Drug* drug = FindDrug(name_or_alias);
   if (drug == nullptr) {
-    throw InputError("", 0, "drug",
-                     "unknown drug '" + name_or_alias + "'; the catalogue has " + KnownNames(drugs_));
+    throw InputError(
+        "", 0, "drug",
+        "unknown drug '" + name_or_alias + "'; the catalogue has " + KnownNames(drugs_));
   }
   return *drug;
 }
@@ -316,9 +321,9 @@ const Drug& DrugCatalogue::GetDrug(const std::string& name_or_alias) const {
 const Biomarker& DrugCatalogue::GetBiomarker(const std::string& name_or_alias) const {
   const Biomarker* biomarker = FindBiomarker(name_or_alias);
   if (biomarker == nullptr) {
-    throw InputError("", 0, "biomarker",
-                     "unknown biomarker '" + name_or_alias + "'; the catalogue has " +
-                         KnownNames(biomarkers_));
+    throw InputError(
+        "", 0, "biomarker",
+        "unknown biomarker '" + name_or_alias + "'; the catalogue has " + KnownNames(biomarkers_));
   }
   return *biomarker;
 }

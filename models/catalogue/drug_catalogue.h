@@ -34,9 +34,9 @@ enum class CorrectionKind {
 
 struct LoadCorrection {
   CorrectionKind kind = CorrectionKind::kNonTargetFraction;
-  Quantity fraction;             // kNonTargetFraction
-  Quantity ratio;                // kRatioToOtherBiomarker
-  std::string other_biomarker;   // kRatioToOtherBiomarker
+  Quantity fraction;            // kNonTargetFraction
+  Quantity ratio;               // kRatioToOtherBiomarker
+  std::string other_biomarker;  // kRatioToOtherBiomarker
   std::string description;
 };
 

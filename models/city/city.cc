@@ -61,9 +61,9 @@ void City::Validate() const {
       throw InputError(where, 0, "edges", label + " has a negative travel time");
     }
     if (!has_downstream.insert(edge.from_node).second) {
-      throw InputError(where, 0, "edges",
-                       "node '" + edge.from_node +
-                           "' drains into two nodes; the sewer network must be a tree");
+      throw InputError(
+          where, 0, "edges",
+          "node '" + edge.from_node + "' drains into two nodes; the sewer network must be a tree");
     }
   }
   if (!nodes.empty() && has_downstream.size() + 1 != nodes.size()) {
@@ -108,9 +108,9 @@ void City::Validate() const {
       throw InputError(where, 0, "sites", "site '" + site.id + "' is listed twice");
     }
     if (!node_set.count(site.node)) {
-      throw InputError(where, 0, "sites",
-                       "site '" + site.id + "' sits on node '" + site.node +
-                           "', which is not in the network");
+      throw InputError(
+          where, 0, "sites",
+          "site '" + site.id + "' sits on node '" + site.node + "', which is not in the network");
     }
     if (UpstreamDistricts(site.id).empty()) {
       throw InputError(where, 0, "sites", "no district drains to site '" + site.id + "'");

@@ -8,7 +8,7 @@
 namespace wbe {
 
 enum class SewerType { kGravity, kRisingMain };
-const char* SewerTypeName(SewerType type);  // "gravity", "rising_main"
+const char* SewerTypeName(SewerType type);          // "gravity", "rising_main"
 SewerType ParseSewerType(const std::string& name);  // throws std::invalid_argument
 
 enum class SiteKind { kTreatmentPlantInlet, kManhole };

@@ -121,7 +121,8 @@ DayIndex MondayOfIsoWeek(const IsoWeek& week) {
 
 DayIndex TodayUtc() {
   const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   return static_cast<DayIndex>(secs >= 0 ? secs / 86400 : (secs - 86399) / 86400);
 }
 

@@ -11,8 +11,8 @@ namespace wbe {
 using DayIndex = int32_t;
 
 struct IsoWeek {
-  int year = 0;  // ISO week-numbering year
-  int week = 0;  // 1..53
+  int year = 0;                  // ISO week-numbering year
+  int week = 0;                  // 1..53
   std::string ToString() const;  // "2026-W48"
 };
 

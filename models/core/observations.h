@@ -10,8 +10,8 @@ namespace wbe {
 // A censored result keeps its limit: it is "< loq_ng_per_l", never zero.
 struct Measurement {
   std::string site_id;
-  DayIndex day = 0;  // sampling day (the composite ends at the end of this day)
-  std::string analyte;  // catalogue biomarker name
+  DayIndex day = 0;                     // sampling day (the composite ends at the end of this day)
+  std::string analyte;                  // catalogue biomarker name
   double concentration_ng_per_l = 0.0;  // meaningful only when !censored
   bool censored = false;
   double loq_ng_per_l = 0.0;

@@ -25,12 +25,12 @@ struct SiteDayTruth {
 };
 
 struct InjectedEvent {
-  std::string kind;  // "surge", "new_substance", "dumping"
+  std::string kind;         // "surge", "new_substance", "dumping"
   std::string district_id;  // empty for a site-level event
   std::string site_id;      // empty for a district-level event
   std::string drug;
   DayIndex start_day = 0;
-  DayIndex end_day = 0;  // inclusive
+  DayIndex end_day = 0;    // inclusive
   double magnitude = 0.0;  // multiplier for a surge, mg dumped for a dumping event
   std::string description;
 };

@@ -107,15 +107,17 @@ void Run(const BackcalcArgs& args) {
   std::printf("%s via %s (catalogue %s)%s\n", e.drug.c_str(), e.biomarker.c_str(),
               p.catalogue_version.c_str(), e.censored ? ", below LOQ: upper bounds" : "");
   PrintValue("load", "mg/day", e.load_mg_per_day);
-  PrintValue("normalised load (biomarker)", "mg/day/1000 inh.", e.normalised_load_mg_per_day_per_1000);
+  PrintValue("normalised load (biomarker)", "mg/day/1000 inh.",
+             e.normalised_load_mg_per_day_per_1000);
   PrintValue("consumption (parent)", "mg/day/1000 inh.", e.consumption_mg_per_day_per_1000);
   PrintValue("doses", "doses/day/1000 inh.", e.doses_per_day_per_1000);
   PrintValue("users", "users/1000 inh.", e.users_per_1000);
   if (p.excretion_fraction) {
-    std::printf("  parameters: MW ratio %.4f, excretion fraction %.4g (%s), stability factor %.4f,"
-                " correction factor %.4g\n",
-                p.molecular_weight_ratio, *p.excretion_fraction,
-                p.excretion_fraction_status.c_str(), p.stability_factor, p.correction_factor);
+    std::printf(
+        "  parameters: MW ratio %.4f, excretion fraction %.4g (%s), stability factor %.4f,"
+        " correction factor %.4g\n",
+        p.molecular_weight_ratio, *p.excretion_fraction, p.excretion_fraction_status.c_str(),
+        p.stability_factor, p.correction_factor);
   }
   for (const std::string& c : p.corrections_applied) std::printf("  correction: %s\n", c.c_str());
   std::printf("  uncertainty: %d draws, seed %llu, %s inputs\n", e.draws,
@@ -180,8 +182,7 @@ void RegisterBackcalcCommand(CLI::App& app) {
       ->check(NumberInRange(1, 1000000));
   cmd->add_option("--flow-rsd", args->uncertainty.flow_rsd, "Flow relative SD")
       ->check(NumberInRange(0.0, 5.0));
-  cmd->add_option("--population-rsd", args->uncertainty.population_rsd,
-                  "Population relative SD")
+  cmd->add_option("--population-rsd", args->uncertainty.population_rsd, "Population relative SD")
       ->check(NumberInRange(0.0, 5.0));
   cmd->add_option("--catalogue", args->catalogue_path,
                   "Drug catalogue JSON (default: the shipped models/catalogue/drugs.json)");

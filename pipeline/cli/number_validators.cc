@@ -44,10 +44,10 @@ CLI::Validator NonNegativeNumber() {
 CLI::Validator NumberInRange(double min, double max) {
   return Make("[" + CLI::detail::to_string(min) + " - " + CLI::detail::to_string(max) + "]",
               [min, max](double v) {
-                return v >= min && v <= max ? std::string()
-                                            : "must be between " + CLI::detail::to_string(min) +
-                                                  " and " + CLI::detail::to_string(max) +
-                                                  ", got " + CLI::detail::to_string(v);
+                return v >= min && v <= max
+                           ? std::string()
+                           : "must be between " + CLI::detail::to_string(min) + " and " +
+                                 CLI::detail::to_string(max) + ", got " + CLI::detail::to_string(v);
               });
 }
 

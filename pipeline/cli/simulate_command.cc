@@ -54,8 +54,7 @@ void RegisterDemoCommand(CLI::App& app) {
       "with Monte Carlo intervals, store and export, and compare with the truth");
   cmd->add_option("--out", args->options.out_dir, "Output folder");
   cmd->add_option("--seed", args->options.seed, "Random seed");
-  cmd->add_option("--days", args->options.days, "Days to simulate")
-      ->check(NumberInRange(7, 3660));
+  cmd->add_option("--days", args->options.days, "Days to simulate")->check(NumberInRange(7, 3660));
   cmd->add_option("--draws", args->options.draws, "Monte Carlo draws per estimate")
       ->check(NumberInRange(0, 10000000));
   cmd->add_option("--threads", args->options.threads, "Worker threads (0: all cores)")

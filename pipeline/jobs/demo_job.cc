@@ -47,10 +47,11 @@ std::vector<InletComparison> CompareInletWithTruth(const SimulatedCity& sim,
     row.estimate_mean /= row.days;
     row.interval_low_mean /= row.days;
     row.interval_high_mean /= row.days;
-    const bool has_truth = row.quantity == "consumption" && truth_total_mg.count(row.drug) &&
-                           !truth_days.empty();
-    row.truth_mean = has_truth ? truth_total_mg[row.drug] / truth_days.size() / city_population * 1000.0
-                               : std::nan("");
+    const bool has_truth =
+        row.quantity == "consumption" && truth_total_mg.count(row.drug) && !truth_days.empty();
+    row.truth_mean = has_truth
+                         ? truth_total_mg[row.drug] / truth_days.size() / city_population * 1000.0
+                         : std::nan("");
     result.push_back(row);
   }
   return result;
@@ -64,18 +65,20 @@ std::string FormatComparisonTable(const DemoJobSummary& s) {
   text += line;
   bool any_partly_censored = false;
   for (const InletComparison& r : s.inlet) {
-    const std::string truth = std::isnan(r.truth_mean) ? "-" : CsvWriter::Number(
-        std::round(r.truth_mean * 1000.0) / 1000.0);
+    const std::string truth = std::isnan(r.truth_mean)
+                                  ? "-"
+                                  : CsvWriter::Number(std::round(r.truth_mean * 1000.0) / 1000.0);
     // Censored days give upper bounds: all-censored rows are shown as "< bound".
     const bool all_censored = r.censored_days == r.days;
     const bool partly = r.censored_days > 0 && !all_censored;
     any_partly_censored |= partly;
     char estimate[32];
-    std::snprintf(estimate, sizeof(estimate), "%s%.3f%s", all_censored ? "< " : "",
-                  r.estimate_mean, partly ? "*" : "");
+    std::snprintf(estimate, sizeof(estimate), "%s%.3f%s", all_censored ? "< " : "", r.estimate_mean,
+                  partly ? "*" : "");
     std::snprintf(line, sizeof(line), "%-16s %-21s %-15s %10s %10.3f - %10.3f %9s %5zu/%zu\n",
                   r.drug.c_str(), r.biomarker.c_str(), r.quantity.c_str(), estimate,
-                  r.interval_low_mean, r.interval_high_mean, truth.c_str(), r.censored_days, r.days);
+                  r.interval_low_mean, r.interval_high_mean, truth.c_str(), r.censored_days,
+                  r.days);
     text += line;
   }
   if (any_partly_censored) {
@@ -100,8 +103,8 @@ bool DemoJobOptions::Check(std::string* why) const {
 
 void WriteSiteEstimatesCsv(const std::vector<SiteDayEstimate>& estimates, const std::string& path) {
   CsvWriter csv(path);
-  std::vector<std::string> header = {"site_id", "date", "drug", "biomarker", "below_loq",
-                                     "population"};
+  std::vector<std::string> header = {"site_id",   "date",      "drug",
+                                     "biomarker", "below_loq", "population"};
   const char* quantities[] = {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
                               "consumption_mg_per_day_per_1000", "doses_per_day_per_1000",
                               "users_per_1000"};
@@ -115,8 +118,9 @@ void WriteSiteEstimatesCsv(const std::vector<SiteDayEstimate>& estimates, const 
   }
   csv.WriteRow(header);
   for (const SiteDayEstimate& e : estimates) {
-    std::vector<std::string> row = {e.site_id, FormatIsoDate(e.day), e.drug, e.biomarker,
-                                    e.censored ? "1" : "0", CsvWriter::Number(e.population)};
+    std::vector<std::string> row = {
+        e.site_id,   FormatIsoDate(e.day),   e.drug,
+        e.biomarker, e.censored ? "1" : "0", CsvWriter::Number(e.population)};
     for (const UncertainValue* v :
          {&e.load_mg_per_day, &e.normalised_load_mg_per_day_per_1000,
           &e.consumption_mg_per_day_per_1000, &e.doses_per_day_per_1000, &e.users_per_1000}) {
@@ -139,7 +143,8 @@ std::string DemoJobSummary::BriefReport() const {
   text += line;
   text += FormatComparisonTable(*this);
   text += "Outputs:\n";
-  text += "  HDF5 store (city, flows, measurements, estimates, truth): " + simulation.store_path + "\n";
+  text +=
+      "  HDF5 store (city, flows, measurements, estimates, truth): " + simulation.store_path + "\n";
   text += "  site-day estimates (CSV):                                " + estimates_csv_path + "\n";
   text += "  raw inputs (city, flows, measurements, lab batches):     " + simulation.raw_dir + "\n";
   text += "  this summary:                                            " + summary_path + "\n";

@@ -29,10 +29,10 @@ struct InletComparison {
   std::string quantity;  // "consumption" or "normalised load" (when excretion is unknown)
   size_t days = 0;
   size_t censored_days = 0;
-  double estimate_mean = 0.0;  // mean of the daily medians, mg/day/1000
+  double estimate_mean = 0.0;       // mean of the daily medians, mg/day/1000
   double interval_low_mean = 0.0;   // mean of the daily 5th percentiles
   double interval_high_mean = 0.0;  // mean of the daily 95th percentiles
-  double truth_mean = 0.0;  // NaN when the truth has no such quantity
+  double truth_mean = 0.0;          // NaN when the truth has no such quantity
 };
 
 struct DemoJobSummary {

@@ -43,8 +43,8 @@ void WriteFlowsCsv(const std::vector<FlowRecord>& flows, const std::string& path
 
 void WriteMeasurementsCsv(const std::vector<Measurement>& measurements, const std::string& path) {
   CsvWriter csv(path);
-  csv.WriteRow({"site_id", "date", "analyte", "concentration_ng_per_l", "below_loq",
-                "loq_ng_per_l", "batch_id", "qc_flags"});
+  csv.WriteRow({"site_id", "date", "analyte", "concentration_ng_per_l", "below_loq", "loq_ng_per_l",
+                "batch_id", "qc_flags"});
   for (const Measurement& m : measurements) {
     csv.WriteRow({m.site_id, FormatIsoDate(m.day), m.analyte,
                   m.censored ? "" : CsvWriter::Number(m.concentration_ng_per_l),
@@ -79,11 +79,11 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   WriteGroundTruth(city, (out / "truth").string());
 
   StoreContents contents;
-  contents.attributes = {{"generator", "wbe simulate"},
-                         {"seed", std::to_string(options.seed)},
-                         {"catalogue_version", catalogue.version()},
-                         {"scenario", options.scenario_path.empty() ? "built-in demo city"
-                                                                    : options.scenario_path}};
+  contents.attributes = {
+      {"generator", "wbe simulate"},
+      {"seed", std::to_string(options.seed)},
+      {"catalogue_version", catalogue.version()},
+      {"scenario", options.scenario_path.empty() ? "built-in demo city" : options.scenario_path}};
   contents.city = city.city;
   contents.flows = city.flows;
   contents.measurements = city.measurements;

@@ -105,7 +105,8 @@ TEST_F(BackCalculatorTest, AmphetamineSubtractsMethamphetamineDerivedAmphetamine
   // 2000 mg/d - 0.09 x 20 000 mg/d = 200 mg/d; / 0.36 = 555.56 mg/d; / 500
   EXPECT_NEAR(r.estimate.consumption_mg_per_day_per_1000.point, 1.11111, 1e-4);
   // Without the METH measurement the correction is skipped and says so.
-  const BackCalculationResult bare = calculator.Estimate(Input("amphetamine", "", 20, 100000, 500000));
+  const BackCalculationResult bare =
+      calculator.Estimate(Input("amphetamine", "", 20, 100000, 500000));
   EXPECT_NEAR(bare.estimate.consumption_mg_per_day_per_1000.point, 2000 / 0.36 / 500, 1e-4);
   EXPECT_NE(bare.estimate.note.find("no methamphetamine measurement"), std::string::npos);
 }
@@ -241,7 +242,8 @@ TEST_F(BackCalculatorTest, MonteCarloIsSeededAndBracketsThePoint) {
   const BackCalculationInput input = Input("cocaine", "", 500, 200000, 1000000);
   const SiteDayEstimate first = a.Estimate(input).estimate;
   const SiteDayEstimate again = a.Estimate(input).estimate;
-  EXPECT_EQ(first.consumption_mg_per_day_per_1000.median, again.consumption_mg_per_day_per_1000.median);
+  EXPECT_EQ(first.consumption_mg_per_day_per_1000.median,
+            again.consumption_mg_per_day_per_1000.median);
   options.seed += 1;
   const BackCalculator b(*catalogue_, options);
   EXPECT_NE(first.consumption_mg_per_day_per_1000.median,
@@ -264,17 +266,17 @@ TEST_F(BackCalculatorTest, ExcretionUncertaintyAloneGivesTheCatalogueRange) {
       only_excretion.population_rsd = only_excretion.residence_time_rsd = 0.0;
   only_excretion.vary_stability = only_excretion.vary_dose = false;
   const BackCalculationInput input = Input("cocaine", "", 500, 200000, 1000000);
-  const UncertainValue c =
-      BackCalculator(*catalogue_, only_excretion).Estimate(input).estimate
-          .consumption_mg_per_day_per_1000;
+  const UncertainValue c = BackCalculator(*catalogue_, only_excretion)
+                               .Estimate(input)
+                               .estimate.consumption_mg_per_day_per_1000;
   // F ~ triangular(0.29, 0.35, 0.45): 100 x 1.04848 / F spans 233.0 .. 361.5 at most.
   EXPECT_GT(c.p05, 100 * 1.04848 / 0.45);
   EXPECT_LT(c.p95, 100 * 1.04848 / 0.29);
   EXPECT_GT(c.p95 - c.p05, 40.0);
   only_excretion.vary_excretion = false;
-  const UncertainValue fixed =
-      BackCalculator(*catalogue_, only_excretion).Estimate(input).estimate
-          .consumption_mg_per_day_per_1000;
+  const UncertainValue fixed = BackCalculator(*catalogue_, only_excretion)
+                                   .Estimate(input)
+                                   .estimate.consumption_mg_per_day_per_1000;
   EXPECT_DOUBLE_EQ(fixed.p05, fixed.p95);
 }
 

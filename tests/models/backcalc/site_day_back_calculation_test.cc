@@ -104,8 +104,7 @@ TEST_F(SiteDayBackCalculationTest, ResultsDoNotDependOnTheThreadCount) {
   options_.threads = 3;
   size_t progress_calls = 0;
   const SiteDayBackCalculationResult three = BackCalculateSiteDays(
-      *catalogue_, city_, flows_, measurements_, options_,
-      [&](size_t done, size_t total) {
+      *catalogue_, city_, flows_, measurements_, options_, [&](size_t done, size_t total) {
         ++progress_calls;
         EXPECT_LE(done, total);
       });
@@ -118,7 +117,8 @@ TEST_F(SiteDayBackCalculationTest, ResultsDoNotDependOnTheThreadCount) {
   // Each site-day has its own stream: the two ketamine days differ in their draws.
   std::vector<double> ketamine_p95;
   for (const SiteDayEstimate& e : one.estimates) {
-    if (e.drug == "ketamine" && e.biomarker == "ketamine") ketamine_p95.push_back(e.load_mg_per_day.p95);
+    if (e.drug == "ketamine" && e.biomarker == "ketamine")
+      ketamine_p95.push_back(e.load_mg_per_day.p95);
   }
   ASSERT_EQ(ketamine_p95.size(), 2u);
   EXPECT_NE(ketamine_p95[0], ketamine_p95[1]);

@@ -29,11 +29,16 @@ TEST(DrugCatalogueTest, ShippedCatalogueHasTheRequiredDrugsAndRoutes) {
   const DrugCatalogue catalogue = DrugCatalogue::LoadDefault();
   EXPECT_FALSE(catalogue.version().empty());
   const std::vector<std::pair<std::string, std::string>> required = {
-      {"heroin", "morphine"},          {"heroin", "6-monoacetylmorphine"},
-      {"methamphetamine", "methamphetamine"}, {"amphetamine", "amphetamine"},
-      {"MDMA", "MDMA"},                {"cocaine", "benzoylecgonine"},
-      {"ketamine", "ketamine"},        {"ketamine", "norketamine"},
-      {"cannabis", "THC-COOH"},        {"methadone", "EDDP"},
+      {"heroin", "morphine"},
+      {"heroin", "6-monoacetylmorphine"},
+      {"methamphetamine", "methamphetamine"},
+      {"amphetamine", "amphetamine"},
+      {"MDMA", "MDMA"},
+      {"cocaine", "benzoylecgonine"},
+      {"ketamine", "ketamine"},
+      {"ketamine", "norketamine"},
+      {"cannabis", "THC-COOH"},
+      {"methadone", "EDDP"},
       {"codeine", "codeine"}};
   for (const auto& [drug, biomarker] : required) {
     const Drug& d = catalogue.GetDrug(drug);
@@ -85,8 +90,7 @@ TEST(DrugCatalogueTest, EveryNumberCarriesAStatusAndDefinedSources) {
 
 TEST(DrugCatalogueTest, MolecularWeightsMatchTheirFormulas) {
   // Formula masses recomputed here from atomic weights, independently of the file.
-  const std::map<char, double> atomic = {{'C', 12.011}, {'H', 1.008}, {'N', 14.007},
-                                         {'O', 15.999}};
+  const std::map<char, double> atomic = {{'C', 12.011}, {'H', 1.008}, {'N', 14.007}, {'O', 15.999}};
   const auto mass = [&](int c, int h, int n, int o, int cl) {
     return c * atomic.at('C') + h * atomic.at('H') + n * atomic.at('N') + o * atomic.at('O') +
            cl * 35.45;
@@ -96,8 +100,8 @@ TEST(DrugCatalogueTest, MolecularWeightsMatchTheirFormulas) {
               mass(17, 21, 1, 4, 0), 0.01);
   EXPECT_NEAR(catalogue.GetBiomarker("BE").molecular_weight_g_per_mol.point(),
               mass(16, 19, 1, 4, 0), 0.01);
-  EXPECT_NEAR(catalogue.GetDrug("heroin").molecular_weight_g_per_mol.point(),
-              mass(21, 23, 1, 5, 0), 0.01);
+  EXPECT_NEAR(catalogue.GetDrug("heroin").molecular_weight_g_per_mol.point(), mass(21, 23, 1, 5, 0),
+              0.01);
   EXPECT_NEAR(catalogue.GetBiomarker("ketamine").molecular_weight_g_per_mol.point(),
               mass(13, 16, 1, 1, 1), 0.01);
   EXPECT_NEAR(catalogue.GetBiomarker("EDDP").molecular_weight_g_per_mol.point(),
@@ -132,21 +136,27 @@ TEST(DrugCatalogueTest, ANewSubstanceIsAddedAsDataOnly) {
   nlohmann::json document = ShippedCatalogueJson();
   document["biomarkers"].push_back(
       {{"name", "mephedrone"},
-       {"molecular_weight_g_per_mol", {{"value", 177.25}, {"status", "computed"}, {"sources", {"formula"}}}},
+       {"molecular_weight_g_per_mol",
+        {{"value", 177.25}, {"status", "computed"}, {"sources", {"formula"}}}},
        {"stability",
         {{"in_sewer_k_per_h",
           {{"gravity", {{"value", 0.0}, {"status", "assumed"}, {"sources", {"wbe_project"}}}},
            {"rising_main", {{"value", 0.0}, {"status", "assumed"}, {"sources", {"wbe_project"}}}}}},
-         {"in_sample_k_per_h", {{"value", 0.0}, {"status", "assumed"}, {"sources", {"wbe_project"}}}}}}});
+         {"in_sample_k_per_h",
+          {{"value", 0.0}, {"status", "assumed"}, {"sources", {"wbe_project"}}}}}}});
   document["drugs"].push_back(
       {{"name", "mephedrone"},
        {"kind", "new_psychoactive"},
-       {"molecular_weight_g_per_mol", {{"value", 177.25}, {"status", "computed"}, {"sources", {"formula"}}}},
-       {"typical_dose_mg", {{"value", nullptr}, {"status", "not_found"}, {"sources", {"wbe_project"}}}},
-       {"doses_per_user_per_day", {{"value", nullptr}, {"status", "not_found"}, {"sources", {"wbe_project"}}}},
+       {"molecular_weight_g_per_mol",
+        {{"value", 177.25}, {"status", "computed"}, {"sources", {"formula"}}}},
+       {"typical_dose_mg",
+        {{"value", nullptr}, {"status", "not_found"}, {"sources", {"wbe_project"}}}},
+       {"doses_per_user_per_day",
+        {{"value", nullptr}, {"status", "not_found"}, {"sources", {"wbe_project"}}}},
        {"routes",
         {{{"biomarker", "mephedrone"},
-          {"excretion_fraction", {{"value", nullptr}, {"status", "not_found"}, {"sources", {"wbe_project"}}}}}}}});
+          {"excretion_fraction",
+           {{"value", nullptr}, {"status", "not_found"}, {"sources", {"wbe_project"}}}}}}}});
   const DrugCatalogue catalogue = DrugCatalogue::LoadFromString(document.dump(), "extended.json");
   EXPECT_EQ(catalogue.GetDrug("mephedrone").PreferredRoute().biomarker, "mephedrone");
   EXPECT_EQ(catalogue.drugs().size(), DrugCatalogue::LoadDefault().drugs().size() + 1);
