@@ -37,8 +37,8 @@ void RegisterSimulateCommand(CLI::App& app) {
   cmd->callback([args] {
     const DrugCatalogue catalogue = LoadCatalogue(args->catalogue_path);
     const SimulateJobSummary summary = RunSimulateJob(catalogue, args->options);
-    std::printf("%s\nstore: %s\nraw inputs: %s\n", summary.BriefReport().c_str(),
-                summary.store_path.c_str(), summary.raw_dir.c_str());
+    std::printf("%s\nstore: %s\nraw inputs: %s\nground truth: %s\n", summary.BriefReport().c_str(),
+                summary.store_path.c_str(), summary.raw_dir.c_str(), summary.truth_dir.c_str());
   });
 }
 

@@ -147,6 +147,7 @@ std::string DemoJobSummary::BriefReport() const {
       "  HDF5 store (city, flows, measurements, estimates, truth): " + simulation.store_path + "\n";
   text += "  site-day estimates (CSV):                                " + estimates_csv_path + "\n";
   text += "  raw inputs (city, flows, measurements, lab batches):     " + simulation.raw_dir + "\n";
+  text += "  ground truth of the simulation:                          " + simulation.truth_dir + "\n";
   text += "  this summary:                                            " + summary_path + "\n";
   return text;
 }

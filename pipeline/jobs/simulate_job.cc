@@ -76,7 +76,8 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   WriteFlowsCsv(city.flows, (raw / "flows.csv").string());
   WriteMeasurementsCsv(city.measurements, (raw / "measurements.csv").string());
   WriteLabBatchesCsv(city, (raw / "lab-batches").string());
-  WriteGroundTruth(city, (out / "truth").string());
+  const fs::path truth = out / "truth";
+  WriteGroundTruth(city, truth.string());
 
   StoreContents contents;
   contents.attributes = {
@@ -94,6 +95,7 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   SimulateJobSummary summary;
   summary.store_path = store.string();
   summary.raw_dir = raw.string();
+  summary.truth_dir = truth.string();
   summary.districts = city.city.districts.size();
   summary.sites = city.city.sites.size();
   std::set<DayIndex> days;

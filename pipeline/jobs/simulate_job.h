@@ -20,6 +20,7 @@ struct SimulateJobOptions {
 struct SimulateJobSummary {
   std::string store_path;
   std::string raw_dir;
+  std::string truth_dir;
   size_t districts = 0;
   size_t sites = 0;
   size_t days = 0;
