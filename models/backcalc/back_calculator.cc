@@ -12,14 +12,6 @@ namespace {
 
 constexpr double kMgPerNgTimesLPerM3 = 1e-3;  // ng/L x m3/day -> mg/day
 
-// SplitMix64 finaliser: spreads (seed, stream) into well-separated generator seeds.
-uint64_t MixSeed(uint64_t seed, uint64_t stream) {
-  uint64_t z = seed + 0x9e3779b97f4a7c15ULL * (stream + 1);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // A multiplicative input error with median (lognormal) or mean (normal) 1. The lognormal's
 // log-scale sigma is worked out once, not per draw: the Monte Carlo's inner loop is hot.
 class RelativeError {
@@ -304,7 +296,7 @@ BackCalculationResult BackCalculator::Estimate(const BackCalculationInput& input
   if (input.censored) note += "below LOQ: values are upper bounds at the LOQ; ";
 
   if (options_.draws > 0) {
-    std::mt19937_64 rng(MixSeed(options_.seed, input.stream_id));
+    std::mt19937_64 rng(Mix64(options_.seed ^ Mix64(input.stream_id)));
     const size_t n = static_cast<size_t>(options_.draws);
     std::vector<double> load(n), normalised(n), consumption(n), doses(n), users(n);
     for (size_t i = 0; i < n; ++i) {

@@ -1,5 +1,7 @@
 #include "models/backcalc/site_day_back_calculation.h"
 
+#include "models/core/random.h"
+
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
@@ -8,15 +10,6 @@
 
 namespace wbe {
 namespace {
-
-// FNV-1a: a stream id that is stable across runs, platforms and standard libraries.
-uint64_t StableHash(const std::string& text, uint64_t hash = 1469598103934665603ULL) {
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 struct Task {
   const Measurement* measurement;
@@ -138,8 +131,9 @@ SiteDayBackCalculationResult BackCalculateSiteDays(
           input.other_concentrations_ng_per_l[c.other_biomarker] = other->second;
         }
       }
-      input.stream_id = StableHash(task.route->biomarker,
-                                   StableHash(task.drug->name, StableHash(m.site_id) + m.day));
+      // A stream per site-day-drug-biomarker, stable across runs and thread counts.
+      input.stream_id =
+          HashText(task.route->biomarker, HashText(task.drug->name, HashText(m.site_id) + m.day));
       SiteDayEstimate estimate = calculator.Estimate(input).estimate;
       estimate.site_id = m.site_id;
       estimate.day = m.day;

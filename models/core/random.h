@@ -3,11 +3,29 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string_view>
 
 namespace wbe {
 
 // Hand-written draws on top of std::mt19937_64 (whose output the standard fixes), so that a
 // seed gives the same numbers with every standard library, unlike std::normal_distribution.
+
+// SplitMix64's finaliser: a well-mixed 64-bit hash step, for deriving independent seeds.
+inline uint64_t Mix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// FNV-1a over the bytes: stable across runs and standard libraries (std::hash is not).
+inline uint64_t HashText(std::string_view text, uint64_t hash = 0xcbf29ce484222325ULL) {
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
 
 // Uniform on [0, 1) with 53 random bits.
 inline double UniformUnit(std::mt19937_64& rng) {

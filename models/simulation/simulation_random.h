@@ -10,24 +10,6 @@
 
 namespace wbe::simulation_internal {
 
-// SplitMix64's finaliser: a well-mixed 64-bit hash step.
-inline uint64_t Mix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// FNV-1a over the bytes: our own hash, since std::hash differs between libraries.
-inline uint64_t HashText(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 // An independent generator for one purpose and entity, e.g. Stream(seed, {"consumption", "B",
 // "ketamine"}): draws for one part of the city do not shift when another part changes.
 inline std::mt19937_64 Stream(uint64_t seed, std::initializer_list<std::string_view> keys) {
