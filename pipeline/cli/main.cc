@@ -8,6 +8,7 @@
 
 #include "models/core/input_error.h"
 #include "pipeline/cli/backcalc_command.h"
+#include "pipeline/cli/ingest_command.h"
 #include "pipeline/cli/simulate_command.h"
 
 int main(int argc, char** argv) {
@@ -23,16 +24,20 @@ int main(int argc, char** argv) {
   wbe::cli::RegisterBackcalcCommand(app);
   wbe::cli::RegisterSimulateCommand(app);
   wbe::cli::RegisterDemoCommand(app);
+  wbe::cli::RegisterIngestCommand(app);
+  wbe::cli::RegisterStoreCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const wbe::InputError& e) {
+    // Bad input the user can fix (file, row, column named): exit 2.
     std::fprintf(stderr, "wbe: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
+    // Anything else (I/O, a damaged archive): exit 3, distinct from a rejected batch (1).
     std::fprintf(stderr, "wbe: error: %s\n", e.what());
-    return 1;
+    return 3;
   }
-  return 0;
+  return wbe::cli::RequestedExitCode();
 }

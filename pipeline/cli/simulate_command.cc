@@ -24,21 +24,29 @@ void RegisterSimulateCommand(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "simulate",
-      "Simulate the demo city (districts, sewer network, flows, lab batches, measurements) and "
-      "write the raw files and one HDF5 store with the ground truth under --out");
+      "Simulate the demo city (districts, sewer network, flows, weekly lab batches) with its "
+      "ground truth, then ingest the inputs into --out as a data directory (archive, "
+      "calibration, QC) so that OUT/wbe-store.h5 holds calibrated measurements and the truth");
   cmd->add_option("--out", args->options.out_dir, "Output folder")->required();
   cmd->add_option("--seed", args->options.seed, "Random seed (same seed, same city)");
   cmd->add_option("--days", args->options.days, "Days to simulate")->check(NumberInRange(7, 3660));
   cmd->add_option("--scenario", args->options.scenario_path,
                   "City and scenario JSON (default: the built-in demo city)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--method", args->options.method_path,
+                  "Quantitation method for the simulated lab batches (default: "
+                  "data-schemas/examples/wbe-demo-lab.method.json)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--catalogue", args->catalogue_path, "Drug catalogue JSON")
       ->check(CLI::ExistingFile);
   cmd->callback([args] {
     const DrugCatalogue catalogue = LoadCatalogue(args->catalogue_path);
-    const SimulateJobSummary summary = RunSimulateJob(catalogue, args->options);
-    std::printf("%s\nstore: %s\nraw inputs: %s\nground truth: %s\n", summary.BriefReport().c_str(),
-                summary.store_path.c_str(), summary.raw_dir.c_str(), summary.truth_dir.c_str());
+    const SimulateJobSummary summary = RunSimulateJob(
+        catalogue, args->options, nullptr,
+        [](const std::string& s) { std::fprintf(stderr, "wbe simulate: %s\n", s.c_str()); });
+    std::printf("%s\nstore: %s\ninputs: %s\narchive: %s\nground truth: %s\n",
+                summary.BriefReport().c_str(), summary.store_path.c_str(),
+                summary.inputs_dir.c_str(), summary.archive_dir.c_str(), summary.truth_dir.c_str());
   });
 }
 

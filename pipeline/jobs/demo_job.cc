@@ -8,6 +8,7 @@
 #include <set>
 
 #include "models/backcalc/site_day_back_calculation.h"
+#include "pipeline/archive/data_dir_lock.h"
 #include "pipeline/export/csv_writer.h"
 #include "pipeline/store/hdf5_store.h"
 
@@ -146,8 +147,12 @@ std::string DemoJobSummary::BriefReport() const {
   text +=
       "  HDF5 store (city, flows, measurements, estimates, truth): " + simulation.store_path + "\n";
   text += "  site-day estimates (CSV):                                " + estimates_csv_path + "\n";
-  text += "  raw inputs (city, flows, measurements, lab batches):     " + simulation.raw_dir + "\n";
-  text += "  ground truth of the simulation:                          " + simulation.truth_dir + "\n";
+  text +=
+      "  inputs as sent (city, flows, weekly lab batches):         " + simulation.inputs_dir + "\n";
+  text +=
+      "  raw archive and manifest (content-addressed):            " + simulation.archive_dir + "\n";
+  text +=
+      "  ground truth of the simulation:                          " + simulation.truth_dir + "\n";
   text += "  this summary:                                            " + summary_path + "\n";
   return text;
 }
@@ -168,7 +173,7 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
   sim_options.days = options.days;
   SimulatedCity sim;
   DemoJobSummary summary;
-  summary.simulation = RunSimulateJob(catalogue, sim_options, &sim);
+  summary.simulation = RunSimulateJob(catalogue, sim_options, &sim, say);
 
   say("back-calculating every site-day (" + std::to_string(options.draws) +
       " Monte Carlo draws each)");
@@ -176,8 +181,11 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
   backcalc.uncertainty.draws = options.draws;
   backcalc.uncertainty.seed = options.seed;
   backcalc.threads = options.threads;
+  const DataDirLock lock = DataDirLock::Acquire(options.out_dir);
+  StoreContents contents = Hdf5Store::Read(summary.simulation.store_path);
   const SiteDayBackCalculationResult result = BackCalculateSiteDays(
-      catalogue, sim.city, sim.flows, sim.measurements, backcalc, [&](size_t done, size_t total) {
+      catalogue, contents.city, contents.flows, contents.measurements, backcalc,
+      [&](size_t done, size_t total) {
         say("  " + std::to_string(done) + " / " + std::to_string(total) + " estimates");
       });
   summary.site_estimates = result.estimates.size();
@@ -186,17 +194,9 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
   namespace fs = std::filesystem;
   const fs::path out(options.out_dir);
   say("writing the store and exports");
-  StoreContents contents;
-  contents.attributes = {{"generator", "wbe demo"},
-                         {"seed", std::to_string(options.seed)},
-                         {"catalogue_version", catalogue.version()},
-                         {"scenario", "built-in demo city"},
-                         {"draws", std::to_string(options.draws)}};
-  contents.city = sim.city;
-  contents.flows = sim.flows;
-  contents.measurements = sim.measurements;
+  contents.attributes["generator"] = "wbe demo";
+  contents.attributes["draws"] = std::to_string(options.draws);
   contents.site_estimates = result.estimates;
-  contents.truth = sim.truth;
   Hdf5Store::Write(summary.simulation.store_path, contents);
 
   summary.estimates_csv_path = (out / "site-estimates.csv").string();

@@ -1,3 +1,4 @@
 list(APPEND WBE_PIPELINE_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/ingest_job.cc
   ${CMAKE_CURRENT_LIST_DIR}/simulate_job.cc
   ${CMAKE_CURRENT_LIST_DIR}/demo_job.cc)

@@ -1,17 +1,13 @@
 #include "pipeline/store/hdf5_store.h"
 
 #include <H5Cpp.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <limits>
@@ -23,6 +19,7 @@
 
 #include "models/core/civil_day.h"
 #include "models/core/input_error.h"
+#include "pipeline/archive/durable_file.h"
 
 namespace wbe {
 namespace {
@@ -302,80 +299,6 @@ std::string Describe(const H5::Exception& e) {
   if (!innermost.empty() && innermost != text) text += " (" + innermost + ")";
   return text;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Atomic replacement of the target file.
-
-[[noreturn]] void ThrowErrno(const std::string& target, const std::string& what, int error) {
-  throw std::runtime_error(Compose(target, "", what + ": " + std::strerror(error)));
-}
-
-class TempFile {
- public:
-  explicit TempFile(std::string target) : target_(std::move(target)) {
-    static std::atomic<unsigned> counter{0};
-    for (int attempt = 0;; ++attempt) {
-      // "<dir>/<stem>.<pid>-<n>.h5.tmp": same directory (rename must not cross filesystems),
-      // unique per writer, and matched by the repository's *.h5.tmp ignore rule.
-      path_ = std::filesystem::path(target_).replace_extension().string() + "." +
-              std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".h5.tmp";
-      // O_EXCL reserves the name; mode 0666 lets the umask decide, as for any new file.
-      const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd >= 0) {
-        struct stat existing {};
-        // Keep the permissions of the file we replace (best effort).
-        if (::stat(target_.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
-          (void)::fchmod(fd, existing.st_mode & 07777);
-        }
-        ::close(fd);
-        return;
-      }
-      if (errno != EEXIST || attempt >= 100) {
-        const int error = errno;
-        path_.clear();
-        ThrowErrno(target_, "cannot create temp file beside it", error);
-      }
-    }
-  }
-  ~TempFile() {
-    if (!path_.empty() && !committed_) ::unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
-  // fsync the closed file, rename it over the target, fsync the directory so the rename
-  // itself survives a crash.
-  void Commit() {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) ThrowErrno(target_, "cannot reopen temp file " + path_, errno);
-    if (::fsync(fd) != 0) {
-      const int error = errno;
-      ::close(fd);
-      ThrowErrno(target_, "fsync of temp file " + path_ + " failed", error);
-    }
-    if (::close(fd) != 0) ThrowErrno(target_, "close of temp file " + path_ + " failed", errno);
-    if (::rename(path_.c_str(), target_.c_str()) != 0) {
-      ThrowErrno(target_, "cannot rename temp file " + path_ + " over it", errno);
-    }
-    committed_ = true;
-
-    std::string directory = std::filesystem::path(target_).parent_path().string();
-    if (directory.empty()) directory = ".";
-    const int dir_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) ThrowErrno(target_, "written, but cannot open directory to fsync", errno);
-    const int sync_result = ::fsync(dir_fd);
-    const int error = errno;
-    ::close(dir_fd);
-    if (sync_result != 0) ThrowErrno(target_, "written, but fsync of directory failed", error);
-  }
-
- private:
-  std::string target_;
-  std::string path_;
-  bool committed_ = false;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Writing.

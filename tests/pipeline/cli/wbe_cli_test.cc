@@ -132,7 +132,8 @@ TEST(WbeCliTest, DemoWritesAStoreWithEstimatesAndTruth) {
   ASSERT_TRUE(store.truth.has_value());
   EXPECT_FALSE(store.truth->districts.empty());
   EXPECT_TRUE(std::filesystem::exists(out / "site-estimates.csv"));
-  EXPECT_TRUE(std::filesystem::exists(out / "raw" / "flows.csv"));
+  EXPECT_TRUE(std::filesystem::exists(out / "inputs" / "flows.csv"));
+  EXPECT_TRUE(std::filesystem::exists(out / "archive" / "manifest.jsonl"));
 }
 
 }  // namespace

@@ -1,0 +1,111 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "calibration/qc/batch_quantifier.h"
+#include "models/catalogue/drug_catalogue.h"
+#include "models/core/observations.h"
+#include "pipeline/ingest/parse_options.h"
+
+namespace wbe {
+
+// The data directory every writing command shares (wbe ingest, wbe store rebuild, wbe serve):
+//   DIR/archive/   raw uploads by SHA-256 and the manifest (data-schemas/raw-archive-layout.md)
+//   DIR/wbe-store.h5   the derived HDF5 store (data-schemas/hdf5-store-layout.md)
+struct DataDirLayout {
+  explicit DataDirLayout(std::string data_dir);
+  std::string data_dir;
+  std::string archive_root;
+  std::string store_path;
+};
+
+struct IngestOptions {
+  std::string data_dir = "var";
+  std::string
+      method_path;  // quantitation method JSON (data-schemas/quantitation-method.schema.json)
+  BatchFormat format = BatchFormat::kAuto;
+  bool dry_run = false;  // parse, calibrate and judge; write nothing
+  std::string uploader = "cli";
+  std::optional<std::string> idempotency_key;
+  std::string batch_id;  // when the file carries none (MassHunter): default the file name's stem
+  DayIndex today = TodayUtc();
+
+  bool Check(std::string* why = nullptr) const;
+};
+
+struct IngestResult {
+  std::string source_name;
+  std::string format;
+  std::string sha256;
+  std::string batch_id;
+  int version = 0;                // 0 on a dry run
+  bool already_ingested = false;  // the same bytes were archived before: nothing new written
+  bool dry_run = false;
+  bool store_updated = false;
+  BatchQuantification quantification;
+  std::vector<Measurement> measurements;  // what the store received (or would receive)
+  std::vector<std::string> unmapped_analytes;
+  std::vector<std::string> notes;  // warnings for the technician
+
+  BatchVerdict verdict() const { return quantification.report.verdict; }
+  bool accepted() const { return verdict() != BatchVerdict::kRejected; }
+  nlohmann::json ToJson() const;
+  // The QC table, then what happened on disk.
+  std::string ToText() const;
+};
+
+// Ingests lab batches into a data directory: parse (any format), calibrate and QC with the
+// method, archive the raw bytes and the method content-addressed and fsynced, append the
+// manifest, then update the derived store (measurements of this batch id replaced by the new
+// version when it is accepted). Bad input throws InputError before anything is written.
+class BatchIngestor {
+ public:
+  explicit BatchIngestor(const DrugCatalogue& catalogue) : catalogue_(catalogue) {}
+
+  IngestResult IngestFile(const std::string& path, const IngestOptions& options) const;
+
+ private:
+  const DrugCatalogue& catalogue_;
+};
+
+// Measurements a quantified batch contributes: reportable samples with a site, a day and a
+// catalogue biomarker; batch_id "<batch>@v<version>".
+std::vector<Measurement> MeasurementsFrom(const BatchQuantification& quantification,
+                                          const DrugCatalogue& catalogue,
+                                          const std::string& batch_version_id);
+
+// "<batch_id>@v<version>": how measurements name the batch version they came from.
+std::string BatchVersionId(const std::string& batch_id, int version);
+
+// A city file (JSON, data-schemas/city.schema.json) or a flows file (CSV,
+// data-schemas/csv-formats.md) uploaded into the data directory: archived like a batch, then
+// applied to the store (the city replaces the old one; flows replace the same site-days).
+struct InputUploadResult {
+  std::string sha256;
+  bool already_ingested = false;
+  size_t records = 0;  // districts + sites, or flow rows
+};
+InputUploadResult IngestCityFile(const std::string& path, const std::string& data_dir,
+                                 const std::string& uploader);
+InputUploadResult IngestFlowsFile(const std::string& path, const std::string& data_dir,
+                                  const std::string& uploader);
+
+struct StoreRebuildSummary {
+  size_t batches = 0;  // current versions re-quantified
+  size_t measurements = 0;
+  bool city = false;
+  size_t flows = 0;
+  std::vector<std::string> problems;  // archive objects that could not be read or parsed
+  std::string BriefReport() const;
+};
+
+// Rebuilds DIR/wbe-store.h5 from the archive alone: the latest city and flows uploads and the
+// current version of every lab batch, re-parsed and re-quantified with its archived method.
+// Simulated truth, which is not an upload, is carried over from the old store when readable.
+StoreRebuildSummary RebuildStore(const std::string& data_dir, const DrugCatalogue& catalogue);
+
+}  // namespace wbe
