@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema python3-numpy python3-scipy python3-statsmodels
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <set>
 #include <sstream>
+
+#include "calibration/curve/number_text.h"
 
 namespace wbe {
 namespace {
@@ -14,20 +15,8 @@ namespace {
 constexpr double kLodSigmaMultiple = 3.3;
 constexpr double kLoqSigmaMultiple = 10.0;
 
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.4g", value);
-  return text;
-}
-
-std::string Percent(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f", value);
-  return text;
-}
-
 std::string WithUnit(double value, const std::string& unit) {
-  return unit.empty() ? Number(value) : Number(value) + " " + unit;
+  return unit.empty() ? NumberText(value) : NumberText(value) + " " + unit;
 }
 
 int DistinctLevels(const std::vector<CalibratorPoint>& points, const std::vector<size_t>& in) {
@@ -60,7 +49,7 @@ std::string CurveAssessment::BriefReport() const {
   }
   out << "; " << passing << " of " << standards << " standards pass, " << excluded_automatically
       << " excluded";
-  if (lloq && uloq) out << ", range " << Number(*lloq) << "-" << Number(*uloq);
+  if (lloq && uloq) out << ", range " << NumberText(*lloq) << "-" << NumberText(*uloq);
   if (range_narrowed) out << " (narrowed)";
   return out.str();
 }
@@ -113,11 +102,11 @@ CurveAssessment AssessCurve(std::vector<CalibratorPoint> points, const CurveOpti
   };
   auto describe = [&](const CalibratorPoint& p) {
     if (!p.accuracy_percent) {
-      return p.Label() + ": its response " + Number(*p.response) +
+      return p.Label() + ": its response " + NumberText(*p.response) +
              " cannot be read back from the curve";
     }
-    return p.Label() + " back-calculates to " + Percent(*p.accuracy_percent) +
-           " % of nominal (limit ±" + Percent(p.tolerance_percent) + " %)";
+    return p.Label() + " back-calculates to " + PercentText(*p.accuracy_percent) +
+           " % of nominal (limit ±" + PercentText(p.tolerance_percent) + " %)";
   };
   auto bound = [](const CalibratorPoint& p) -> std::optional<double> {
     if (!p.accuracy_percent) return std::nullopt;
@@ -207,15 +196,15 @@ CurveAssessment AssessCurve(std::vector<CalibratorPoint> points, const CurveOpti
     accepted = false;
     add({"calibrators_passing", "", passing_percent, 100.0 * th.min_calibrators_passing, "%",
          std::to_string(out.passing) + " of " + std::to_string(out.standards) +
-             " standards pass (" + Percent(passing_percent) + " %; the method needs " +
-             Percent(100.0 * th.min_calibrators_passing) + " %): curve rejected",
+             " standards pass (" + PercentText(passing_percent) + " %; the method needs " +
+             PercentText(100.0 * th.min_calibrators_passing) + " %): curve rejected",
          true});
   }
   if (th.min_r_squared && out.fit->r_squared() < *th.min_r_squared) {
     accepted = false;
     add({"r_squared", "", out.fit->r_squared(), *th.min_r_squared, "",
-         "R^2 " + Number(out.fit->r_squared()) + " is below the method's " +
-             Number(*th.min_r_squared) + ": curve rejected",
+         "R^2 " + NumberText(out.fit->r_squared()) + " is below the method's " +
+             NumberText(*th.min_r_squared) + ": curve rejected",
          true});
   }
   double lowest = std::numeric_limits<double>::infinity();
@@ -229,7 +218,7 @@ CurveAssessment AssessCurve(std::vector<CalibratorPoint> points, const CurveOpti
       accepted = false;
       add({"curve_not_rising", "", out.fit->Slope(x), 0.0, "",
            "The curve does not rise at " + WithUnit(x, unit) + " (slope " +
-               Number(out.fit->Slope(x)) + "): responses cannot be read back; curve rejected",
+               NumberText(out.fit->Slope(x)) + "): responses cannot be read back; curve rejected",
            true});
       break;
     }

@@ -2,28 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
 
+#include "calibration/curve/number_text.h"
+
 namespace wbe {
 namespace {
 
 using nlohmann::json;
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.4g", value);
-  return text;
-}
-
-std::string Percent(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.1f", value);
-  return text;
-}
 
 json Optional(const std::optional<double>& value) { return value ? json(*value) : json(nullptr); }
 
@@ -111,7 +100,7 @@ class AnalyteQuantifier {
         {severity, analyte_.analyte, injection, check, observed, limit, unit, message});
   }
 
-  std::string WithUnit(double value) const { return Number(value) + " " + unit_; }
+  std::string WithUnit(double value) const { return NumberText(value) + " " + unit_; }
 
   void CollectRows() {
     for (size_t i = 0; i < batch_.injections.size(); ++i) {
@@ -265,9 +254,9 @@ class AnalyteQuantifier {
         Reason(severity, row.injection->name, "retention_time", deviation,
                th_.retention_time_window_min, "min",
                analyte_.analyte + " in " + who + ": retention time " +
-                   Number(*r.retention_time_min) + " min is " + Number(deviation) +
-                   " min from the standards' " + Number(*qc_.retention_time_reference_min) +
-                   " min (limit ±" + Number(th_.retention_time_window_min) +
+                   NumberText(*r.retention_time_min) + " min is " + NumberText(deviation) +
+                   " min from the standards' " + NumberText(*qc_.retention_time_reference_min) +
+                   " min (limit ±" + NumberText(th_.retention_time_window_min) +
                    " min): peak identity in doubt");
       }
     }
@@ -282,9 +271,9 @@ class AnalyteQuantifier {
         Reason(severity, row.injection->name, "ion_ratio", deviation,
                100.0 * th_.ion_ratio_tolerance, "%",
                analyte_.analyte + " in " + who + ": qualifier/quantifier ratio " +
-                   Number(*r.qualifier_ratio) + " is " + Percent(deviation) +
-                   " % off the standards' " + Number(*qc_.ion_ratio_reference) + " (limit ±" +
-                   Percent(100.0 * th_.ion_ratio_tolerance) + " %): peak identity in doubt");
+                   NumberText(*r.qualifier_ratio) + " is " + PercentText(deviation) +
+                   " % off the standards' " + NumberText(*qc_.ion_ratio_reference) + " (limit ±" +
+                   PercentText(100.0 * th_.ion_ratio_tolerance) + " %): peak identity in doubt");
       }
     }
     return failed;
@@ -338,8 +327,9 @@ class AnalyteQuantifier {
           check.accuracy_percent = 100.0 * inverse.concentration / *check.nominal;
           check.passed = std::abs(*check.accuracy_percent - 100.0) <= tolerance_percent;
           check.note = "reads " + WithUnit(inverse.concentration) + ", " +
-                       Percent(*check.accuracy_percent) + " % of nominal " +
-                       WithUnit(*check.nominal) + " (limit ±" + Percent(tolerance_percent) + " %)";
+                       PercentText(*check.accuracy_percent) + " % of nominal " +
+                       WithUnit(*check.nominal) + " (limit ±" + PercentText(tolerance_percent) +
+                       " %)";
         }
       }
       if (check.passed) {
@@ -370,9 +360,9 @@ class AnalyteQuantifier {
       Reason(ReasonSeverity::kFlag, "", "qc_passing", 100.0 * passing, 100.0 * th_.min_qc_passing,
              "%",
              analyte_.analyte + ": " + std::to_string(qc_.qc_passed) + " of " +
-                 std::to_string(qc_.qc_total) + " QCs within ±" + Percent(tolerance_percent) +
-                 " % (" + Percent(100.0 * passing) + " %; the method needs " +
-                 Percent(100.0 * th_.min_qc_passing) + " %)");
+                 std::to_string(qc_.qc_total) + " QCs within ±" + PercentText(tolerance_percent) +
+                 " % (" + PercentText(100.0 * passing) + " %; the method needs " +
+                 PercentText(100.0 * th_.min_qc_passing) + " %)");
     }
     for (const auto& [label, counts] : per_level) {
       const double level_passing = static_cast<double>(counts.first) / counts.second;
@@ -382,8 +372,8 @@ class AnalyteQuantifier {
                100.0 * th_.min_qc_passing_per_level, "%",
                analyte_.analyte + ": " + std::to_string(counts.first) + " of " +
                    std::to_string(counts.second) + " QCs at level " + label + " within ±" +
-                   Percent(tolerance_percent) + " % (the method needs " +
-                   Percent(100.0 * th_.min_qc_passing_per_level) + " % per level)");
+                   PercentText(tolerance_percent) + " % (the method needs " +
+                   PercentText(100.0 * th_.min_qc_passing_per_level) + " % per level)");
       }
     }
   }
@@ -441,10 +431,10 @@ class AnalyteQuantifier {
           *check.reference > 0.0 ? 100.0 * *check.observed / *check.reference : 0.0;
       check.passed = *check.percent_of_reference <= limit_percent;
       const std::string what = check.basis == "area" ? "peak area" : "response ratio";
-      check.note = what + " " + Number(*check.observed) + " is " +
-                   Percent(*check.percent_of_reference) + " % of the lowest standard's (" +
-                   WithUnit(*lowest) + ", mean " + Number(*check.reference) + "; limit " +
-                   Percent(limit_percent) + " %)";
+      check.note = what + " " + NumberText(*check.observed) + " is " +
+                   PercentText(*check.percent_of_reference) + " % of the lowest standard's (" +
+                   WithUnit(*lowest) + ", mean " + NumberText(*check.reference) + "; limit " +
+                   PercentText(limit_percent) + " %)";
       if (!check.passed) {
         qc_.blanks_accepted = false;
         Reason(ReasonSeverity::kFlag, check.injection, "blank", check.percent_of_reference,
@@ -557,9 +547,9 @@ class AnalyteQuantifier {
       Reason(ReasonSeverity::kFlag, s->injection, "istd_response", percent,
              100.0 * th_.min_istd_fraction_of_standards, "%",
              analyte_.analyte + " in sample " + s->injection + ": internal-standard area " +
-                 Number(*istd_area) + " is " + Percent(percent) + " % of the calibrators' mean " +
-                 Number(*istd_reference_) + " (limit " +
-                 Percent(100.0 * th_.min_istd_fraction_of_standards) +
+                 NumberText(*istd_area) + " is " + PercentText(percent) +
+                 " % of the calibrators' mean " + NumberText(*istd_reference_) + " (limit " +
+                 PercentText(100.0 * th_.min_istd_fraction_of_standards) +
                  " %): ratio unreliable, not quantified (check the spiking, re-extract)");
       return;
     }
@@ -571,7 +561,7 @@ class AnalyteQuantifier {
         Reason(ReasonSeverity::kFlag, s->injection, "above_calibration_range", *s->response,
                fit.Predict(*qc_.curve.uloq), "",
                analyte_.analyte + " in sample " + s->injection + ": response " +
-                   Number(*s->response) +
+                   NumberText(*s->response) +
                    " is beyond what the curve can read back: dilute and re-inject");
       } else {
         s->censored = true;
@@ -717,7 +707,7 @@ void Decide(const QuantitationMethod& method, BatchQcReport* report) {
     if (share > *fraction) {
       reject("rejected_analytes",
              std::to_string(rejected) + " of " + std::to_string(report->analytes.size()) +
-                 " analytes rejected (the method allows " + Percent(100.0 * *fraction) + " %)");
+                 " analytes rejected (the method allows " + PercentText(100.0 * *fraction) + " %)");
     }
   }
 }

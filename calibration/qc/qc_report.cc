@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <sstream>
 
+#include "calibration/curve/number_text.h"
 #include "data-schemas/validation/json_schema_validator.h"
 #include "models/core/data_paths.h"
 #include "models/core/input_error.h"
@@ -22,12 +22,6 @@ std::optional<double> ReadOptional(const json& node, const char* key) {
   const json& value = node.at(key);
   if (value.is_null()) return std::nullopt;
   return value.get<double>();
-}
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.4g", value);
-  return text;
 }
 
 template <typename Enum, size_t N>
@@ -498,16 +492,16 @@ std::string BatchQcReport::ToTable() const {
           std::string(CurveTypeName(c.type)) + " " + CurveWeightingName(c.weighting);
       const AnalyteLimits& l = a.limits;
       const std::string loq_vial =
-          l.reporting_limit_vial ? Number(*l.reporting_limit_vial) + " " + l.concentration_unit
+          l.reporting_limit_vial ? NumberText(*l.reporting_limit_vial) + " " + l.concentration_unit
                                  : "-";
       const std::string loq_sewage =
-          l.reporting_limit_ng_per_l ? Number(*l.reporting_limit_ng_per_l) + " ng/L" : "-";
+          l.reporting_limit_ng_per_l ? NumberText(*l.reporting_limit_ng_per_l) + " ng/L" : "-";
       out << Pad(a.analyte, 22) << Pad(AnalyteStatusName(a.status), 10)
           << Pad(c.points.empty() && !c.fit ? "none"
                  : c.accepted               ? "accepted"
                                             : "rejected",
                  10)
-          << Pad(model, 17) << Pad(c.fit ? Number(c.fit->r_squared()) : "-", 9)
+          << Pad(model, 17) << Pad(c.fit ? NumberText(c.fit->r_squared()) : "-", 9)
           << Pad(std::to_string(c.passing) + "/" + std::to_string(c.standards), 7)
           << Pad(c.accepted ? std::to_string(a.qc_passed) + "/" + std::to_string(a.qc_total) : "-",
                  7)

@@ -409,6 +409,9 @@ void Manifest::MakeDurable() const {
   if (!std::filesystem::exists(path_, error)) return;
   FsyncFile(path_);
   FsyncDirectory(root_.empty() ? "." : root_);
+  // The root's own name too: a killed writer may have created it without syncing its parent.
+  const std::filesystem::path above = std::filesystem::path(root_).lexically_normal().parent_path();
+  FsyncDirectory(above.empty() ? "." : above.string());
 }
 
 ManifestAppend Manifest::Append(ManifestEntry entry) {

@@ -111,7 +111,7 @@ class Manifest {
   // Latest(b) for every batch_id that has one, in seq order: what the store is built from.
   std::vector<ManifestEntry> Current() const;
 
-  // Makes every line currently in the file durable (fsync of the file and its directory).
+  // Makes every line currently in the file durable (fsync of the file, the root and its parent).
   // Lines a killed writer wrote but never fsynced are visible to the next process, yet a power
   // cut could still take them: a writer calls this once after Load, before it acknowledges
   // anything it finds in the manifest. Append does it before returning an existing entry.

@@ -94,6 +94,8 @@ void SyncObjectChain(const std::string& root, const std::string& object_path) {
   FsyncDirectory(ObjectsDirectory(root));
   FsyncDirectory(RawDirectory(root));
   FsyncDirectory(root);
+  const fs::path above = fs::path(root).lexically_normal().parent_path();
+  FsyncDirectory(above.empty() ? "." : above.string());
 }
 
 }  // namespace

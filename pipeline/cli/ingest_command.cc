@@ -99,6 +99,7 @@ void RegisterStoreCommand(CLI::App& app) {
     std::string file;
     std::string data_dir = "var";
     std::string uploader = DefaultUploader();
+    std::string catalogue_path;
   };
   const auto add_import = [&](const char* name, const char* help, bool city) {
     auto args = std::make_shared<ImportArgs>();
@@ -108,10 +109,13 @@ void RegisterStoreCommand(CLI::App& app) {
         ->check(CLI::ExistingFile);
     cmd->add_option("--data", args->data_dir, "Data directory");
     cmd->add_option("--uploader", args->uploader, "Who uploads");
+    cmd->add_option("--catalogue", args->catalogue_path, "Drug catalogue JSON")
+        ->check(CLI::ExistingFile);
     cmd->callback([args, city] {
-      const InputUploadResult r = city
-                                      ? IngestCityFile(args->file, args->data_dir, args->uploader)
-                                      : IngestFlowsFile(args->file, args->data_dir, args->uploader);
+      const DrugCatalogue catalogue = LoadCatalogue(args->catalogue_path);
+      const InputUploadResult r =
+          city ? IngestCityFile(args->file, args->data_dir, args->uploader, catalogue)
+               : IngestFlowsFile(args->file, args->data_dir, args->uploader, catalogue);
       std::printf("%s %zu records (sha256 %s)%s\n", city ? "city:" : "flows:", r.records,
                   r.sha256.c_str(), r.already_ingested ? ", already archived" : "");
     });

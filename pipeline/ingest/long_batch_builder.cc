@@ -282,9 +282,14 @@ void LongBatchBuilder::Finish(const RowLocation& end) {
   batch_->analysis_day = analysis_day;
   if (!skipped_analytes_.empty()) {
     std::string text;
+    size_t shown = 0;
     for (const auto& [name, count] : skipped_analytes_) {
+      if (shown++ == 20) {
+        text += ", ...";
+        break;
+      }
       if (!text.empty()) text += ", ";
-      text += "'" + name + "' (" + std::to_string(count) + " rows)";
+      text += QuoteForMessage(name) + " (" + std::to_string(count) + " rows)";
     }
     batch_->warnings.push_back("skipped rows of analytes the alias table does not know: " + text);
   }

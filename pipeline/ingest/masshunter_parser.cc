@@ -34,6 +34,21 @@ std::string FieldKey(std::string_view name) {
   return key;
 }
 
+// The first `max_count` names, quoted for a message, then "...".
+std::string JoinSome(const std::vector<std::string>& names, size_t max_count) {
+  std::string text;
+  for (size_t i = 0; i < names.size() && i < max_count; ++i) {
+    text += (i > 0 ? ", " : "") + QuoteForMessage(names[i]);
+  }
+  if (names.size() > max_count) text += ", ... (" + std::to_string(names.size()) + " in all)";
+  return text;
+}
+
+// "1 sample", "3 samples".
+std::string Count(size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 bool IsOneOf(const std::string& key, std::initializer_list<const char*> names) {
   return std::any_of(names.begin(), names.end(), [&](const char* name) { return key == name; });
 }
@@ -347,13 +362,13 @@ class MassHunterReader {
   }
 
   Compound& FindOrAddCompound(std::string_view name, size_t column) {
-    for (Compound& compound : compounds_) {
-      if (compound.name == name) return compound;
-    }
+    const auto it = compound_by_name_.find(name);
+    if (it != compound_by_name_.end()) return *it->second;
     Compound compound;
     compound.name.assign(name);
     compound.first_column = column;
     compounds_.push_back(std::move(compound));
+    compound_by_name_.emplace(compounds_.back().name, &compounds_.back());
     return compounds_.back();
   }
 
@@ -390,18 +405,16 @@ class MassHunterReader {
         throw InputError(
             source_, group_line,
             compound.name + " Results (column " + std::to_string(compound.first_column + 1) + ")",
-            "'" + compound.name + "' and '" + it->second->name + "' both map to " +
-                compound.mapping->analyte);
+            QuoteForMessage(compound.name) + " and " + QuoteForMessage(it->second->name) +
+                " both map to " + compound.mapping->analyte);
       }
       analytes_.push_back(&compound);
     }
     if (analytes_.empty()) {
-      std::string names;
-      for (const Compound& compound : compounds_) {
-        names += (names.empty() ? "" : ", ") + compound.name;
-      }
+      std::vector<std::string> names;
+      for (const Compound& compound : compounds_) names.push_back(compound.name);
       throw InputError(source_, group_line, "header",
-                       "none of the compounds (" + names +
+                       "none of the compounds (" + JoinSome(names, 12) +
                            ") is a known biomarker or method analyte; add them to the alias "
                            "table or pass the method's analytes");
     }
@@ -608,18 +621,15 @@ class MassHunterReader {
           "tells the order)");
     }
     if (unreadable > 0) {
-      batch_.warnings.push_back(std::to_string(unreadable) +
-                                " Acq. Date-Time values could not be read as dates");
+      batch_.warnings.push_back(Count(unreadable, "Acq. Date-Time value") +
+                                " not readable as a date");
     }
   }
 
   void FinishWarnings() {
     if (!batch_.unmapped_analytes.empty()) {
-      std::string names;
-      for (const std::string& name : batch_.unmapped_analytes) {
-        names += (names.empty() ? "'" : ", '") + name + "'";
-      }
-      batch_.warnings.push_back("compounds not in the alias table, skipped: " + names);
+      batch_.warnings.push_back("compounds not in the alias table, skipped: " +
+                                JoinSome(batch_.unmapped_analytes, 20));
     }
     for (const Compound* analyte : analytes_) {
       if (analyte->istd == nullptr && analyte->istd_area == kNone &&
@@ -629,18 +639,14 @@ class MassHunterReader {
     }
     if (row_flagged_count_ > 0) {
       batch_.warnings.push_back(
-          std::to_string(row_flagged_count_) +
-          " injections carry MassHunter's row outlier marker '!'; all their results are flagged");
+          Count(row_flagged_count_, "injection") +
+          " carrying MassHunter's row outlier marker '!': all their results are flagged");
     }
     if (!unnamed_samples_.empty()) {
-      std::string names;
-      for (size_t i = 0; i < unnamed_samples_.size() && i < 8; ++i) {
-        names += (i > 0 ? ", " : "") + unnamed_samples_[i];
-      }
-      if (unnamed_samples_.size() > 8) names += ", ...";
-      batch_.warnings.push_back(std::to_string(unnamed_samples_.size()) +
-                                " samples are not named <site>_<YYYY-MM-DD>, so their site and "
-                                "sampling day are unknown: " +
+      const std::string names = JoinSome(unnamed_samples_, 8);
+      batch_.warnings.push_back(Count(unnamed_samples_.size(), "sample") +
+                                " not named <site>_<YYYY-MM-DD>, so without site and sampling "
+                                "day: " +
                                 names);
     }
   }
@@ -654,6 +660,7 @@ class MassHunterReader {
   LabBatch batch_;
   size_t field_count_ = 0;
   std::deque<Compound> compounds_;  // a deque, so pointers to compounds stay valid
+  std::map<std::string, Compound*, std::less<>> compound_by_name_;
   std::vector<Compound*> analytes_;
   size_t data_file_column_ = kNone;
   size_t name_column_ = kNone;

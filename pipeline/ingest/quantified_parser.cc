@@ -283,12 +283,19 @@ LabBatch ParseQuantifiedCsv(std::string_view bytes, const std::string& source_na
   }
   if (below_loq > 0) {
     batch.warnings.push_back(std::to_string(below_loq) +
-                             " results are numbers below their own LOQ; kept as reported");
+                             (below_loq == 1 ? " result is a number" : " results are numbers") +
+                             " below its own LOQ; kept as reported");
   }
   if (!skipped.empty()) {
     std::string names;
+    size_t shown = 0;
     for (const auto& [name, count] : skipped) {
-      names += (names.empty() ? "'" : ", '") + name + "' (" + std::to_string(count) + " rows)";
+      if (shown++ == 20) {
+        names += ", ...";
+        break;
+      }
+      names += (names.empty() ? "" : ", ") + QuoteForMessage(name) + " (" + std::to_string(count) +
+               " rows)";
     }
     batch.warnings.push_back("skipped rows of analytes the alias table does not know: " + names);
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -72,19 +73,76 @@ std::string BatchIdFor(const LabBatch& batch, const std::string& override_id,
   return fs::path(path).stem().string();
 }
 
-// Replaces the measurements of one batch (any version) with `fresh` and writes the store.
-void ReplaceBatchMeasurements(const std::string& store_path, const std::string& batch_id,
+constexpr const char* kManifestSeqAttribute = "manifest_seq";
+
+int64_t LastSeq(const Manifest& manifest) {
+  return manifest.Entries().empty() ? 0 : manifest.Entries().back().seq;
+}
+
+// Replaces the measurements of one batch (any version) with `fresh`.
+void ReplaceBatchMeasurements(StoreContents* contents, const std::string& batch_id,
                               const std::vector<Measurement>& fresh) {
-  StoreContents contents;
-  if (fs::exists(store_path)) contents = Hdf5Store::Read(store_path);
   const std::string prefix = batch_id + "@v";
-  contents.measurements.erase(
-      std::remove_if(contents.measurements.begin(), contents.measurements.end(),
+  contents->measurements.erase(
+      std::remove_if(contents->measurements.begin(), contents->measurements.end(),
                      [&](const Measurement& m) { return m.batch_id.rfind(prefix, 0) == 0; }),
-      contents.measurements.end());
-  contents.measurements.insert(contents.measurements.end(), fresh.begin(), fresh.end());
+      contents->measurements.end());
+  contents->measurements.insert(contents->measurements.end(), fresh.begin(), fresh.end());
+}
+
+}  // namespace
+
+StoreRebuildSummary RebuildStoreLocked(const DataDirLayout& layout, const Manifest& manifest,
+                                       const DrugCatalogue& catalogue);
+
+namespace {
+
+// Applies `change` to the store when the store reflects every manifest entry before the newest
+// one; otherwise (a crash between the manifest append and the store write, or a missing or
+// damaged store) rebuilds the whole store from the archive, which includes the newest entry.
+void UpdateStore(const DataDirLayout& layout, const Manifest& manifest,
+                 const DrugCatalogue& catalogue,
+                 const std::function<void(StoreContents*)>& change) {
+  const int64_t newest = LastSeq(manifest);
+  StoreContents contents;
+  bool current = false;
+  if (fs::exists(layout.store_path)) {
+    try {
+      contents = Hdf5Store::Read(layout.store_path);
+      const auto seq = contents.attributes.find(kManifestSeqAttribute);
+      current = seq != contents.attributes.end() && seq->second == std::to_string(newest - 1);
+    } catch (const std::exception&) {
+      current = false;
+    }
+  } else {
+    current = newest == 1;  // the very first upload starts the store
+  }
+  if (!current) {
+    RebuildStoreLocked(layout, manifest, catalogue);
+    return;
+  }
+  change(&contents);
+  contents.attributes[kManifestSeqAttribute] = std::to_string(newest);
   contents.attributes["updated_utc"] = UtcNowIso8601();
-  Hdf5Store::Write(store_path, contents);
+  Hdf5Store::Write(layout.store_path, contents);
+}
+
+// The store lags the manifest (a crash after an acknowledged upload): bring it up to date.
+void RebuildIfBehind(const DataDirLayout& layout, const Manifest& manifest,
+                     const DrugCatalogue& catalogue) {
+  if (manifest.Entries().empty()) return;
+  try {
+    if (fs::exists(layout.store_path)) {
+      const StoreContents contents = Hdf5Store::Read(layout.store_path);
+      const auto seq = contents.attributes.find(kManifestSeqAttribute);
+      if (seq != contents.attributes.end() && seq->second == std::to_string(LastSeq(manifest))) {
+        return;
+      }
+    }
+  } catch (const std::exception&) {
+    // unreadable: rebuild below
+  }
+  RebuildStoreLocked(layout, manifest, catalogue);
 }
 
 }  // namespace
@@ -175,7 +233,9 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
 
   const DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
   Manifest manifest = Manifest::Load(layout.archive_root);
+  manifest.MakeDurable();  // lines a killed writer left unsynced become acknowledged only now
   if (const auto existing = manifest.FindBySha256(result.sha256)) {
+    RebuildIfBehind(layout, manifest, catalogue_);
     result.already_ingested = true;
     result.batch_id = existing->batch_id;
     result.version = existing->version;
@@ -214,16 +274,16 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
 
   result.measurements = MeasurementsFrom(result.quantification, catalogue_,
                                          BatchVersionId(result.batch_id, result.version));
-  if (result.accepted()) {
-    try {
-      ReplaceBatchMeasurements(layout.store_path, result.batch_id, result.measurements);
-      result.store_updated = true;
-    } catch (const std::exception& e) {
-      // The batch is safe in the archive; the derived store can be rebuilt from it.
-      result.notes.push_back(std::string("the batch is archived but the store was not updated (") +
-                             e.what() + "); run `wbe store rebuild --data " + options.data_dir +
-                             "`");
-    }
+  try {
+    UpdateStore(layout, manifest, catalogue_, [&](StoreContents* contents) {
+      if (result.accepted())
+        ReplaceBatchMeasurements(contents, result.batch_id, result.measurements);
+    });
+    result.store_updated = result.accepted();
+  } catch (const std::exception& e) {
+    // The batch is safe in the archive; the derived store can be rebuilt from it.
+    result.notes.push_back(std::string("the batch is archived but the store was not updated (") +
+                           e.what() + "); run `wbe store rebuild --data " + options.data_dir + "`");
   }
   return result;
 }
@@ -298,7 +358,8 @@ ManifestAppend ArchiveInput(const DataDirLayout& layout, Manifest* manifest,
   entry.kind = kind;
   entry.format = format;
   entry.uploader = uploader;
-  entry.batch_id = ToString(kind);
+  // One batch id for the city; one per flows file name, so a corrected file supersedes it.
+  entry.batch_id = kind == UploadKind::kCity ? "city" : "flows:" + entry.source_name;
   entry.verdict = Verdict::kAccepted;
   return manifest->Append(entry);
 }
@@ -306,97 +367,110 @@ ManifestAppend ArchiveInput(const DataDirLayout& layout, Manifest* manifest,
 }  // namespace
 
 InputUploadResult IngestCityFile(const std::string& path, const std::string& data_dir,
-                                 const std::string& uploader) {
+                                 const std::string& uploader, const DrugCatalogue& catalogue) {
   const DataDirLayout layout(data_dir);
   const City city = CityFromBytes(ReadWholeFile(path), path);
   const DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
   Manifest manifest = Manifest::Load(layout.archive_root);
+  manifest.MakeDurable();
   const ManifestAppend appended =
       ArchiveInput(layout, &manifest, path, UploadKind::kCity, "city_json", uploader);
-  StoreContents contents;
-  if (fs::exists(layout.store_path)) contents = Hdf5Store::Read(layout.store_path);
-  contents.city = city;
-  Hdf5Store::Write(layout.store_path, contents);
+  if (appended.appended) {
+    UpdateStore(layout, manifest, catalogue,
+                [&](StoreContents* contents) { contents->city = city; });
+  } else {
+    RebuildIfBehind(layout, manifest, catalogue);
+  }
   return {appended.entry.sha256, !appended.appended, city.districts.size() + city.sites.size()};
 }
 
 InputUploadResult IngestFlowsFile(const std::string& path, const std::string& data_dir,
-                                  const std::string& uploader) {
+                                  const std::string& uploader, const DrugCatalogue& catalogue) {
   const DataDirLayout layout(data_dir);
   const std::vector<FlowRecord> flows = ParseFlowsCsv(
       ReadWholeFile(path), fs::path(path).filename().string(), KnownSites(layout.store_path));
   const DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
   Manifest manifest = Manifest::Load(layout.archive_root);
+  manifest.MakeDurable();
   const ManifestAppend appended =
       ArchiveInput(layout, &manifest, path, UploadKind::kFlows, "flows_csv", uploader);
-  StoreContents contents;
-  if (fs::exists(layout.store_path)) contents = Hdf5Store::Read(layout.store_path);
-  MergeFlows(&contents.flows, flows);
-  Hdf5Store::Write(layout.store_path, contents);
+  if (appended.appended) {
+    UpdateStore(layout, manifest, catalogue,
+                [&](StoreContents* contents) { MergeFlows(&contents->flows, flows); });
+  } else {
+    RebuildIfBehind(layout, manifest, catalogue);
+  }
   return {appended.entry.sha256, !appended.appended, flows.size()};
 }
 
 StoreRebuildSummary RebuildStore(const std::string& data_dir, const DrugCatalogue& catalogue) {
   const DataDirLayout layout(data_dir);
   const DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
-  const Manifest manifest = Manifest::Load(layout.archive_root);
+  Manifest manifest = Manifest::Load(layout.archive_root);
+  manifest.MakeDurable();
+  return RebuildStoreLocked(layout, manifest, catalogue);
+}
+
+StoreRebuildSummary RebuildStoreLocked(const DataDirLayout& layout, const Manifest& manifest,
+                                       const DrugCatalogue& catalogue) {
   const RawArchive archive(layout.archive_root);
   StoreRebuildSummary summary;
   StoreContents contents;
   contents.attributes["rebuilt_utc"] = UtcNowIso8601();
+  contents.attributes[kManifestSeqAttribute] = std::to_string(LastSeq(manifest));
   // Truth is simulation output, not an upload: keep it when the old store can still be read.
   if (fs::exists(layout.store_path)) {
     try {
       StoreContents old = Hdf5Store::Read(layout.store_path);
       contents.truth = std::move(old.truth);
       for (const auto& [key, value] : old.attributes) {
-        if (key == "generator" || key == "seed" || key == "scenario")
+        if (key == "generator" || key == "seed" || key == "scenario" ||
+            key == "catalogue_version") {
           contents.attributes[key] = value;
+        }
       }
     } catch (const std::exception& e) {
       summary.problems.push_back(std::string("old store unreadable, truth not kept: ") + e.what());
     }
   }
-  std::set<std::string> batch_ids;
-  for (const ManifestEntry& entry : manifest.Entries()) {
-    const std::string where = entry.source_name + " (" + entry.sha256.substr(0, 12) + ")";
+  // The current version of every upload, in upload order: city first where it came first,
+  // flows merged in order, batches re-quantified with their archived method.
+  const std::vector<ManifestEntry> current = manifest.Current();
+  for (const ManifestEntry& entry : current) {
+    if (entry.kind != UploadKind::kCity) continue;
     try {
-      if (entry.kind == UploadKind::kCity) {
-        contents.city = CityFromBytes(archive.Get(entry.sha256), entry.source_name);
-        summary.city = true;
-      } else if (entry.kind == UploadKind::kFlows) {
+      contents.city = CityFromBytes(archive.Get(entry.sha256), entry.source_name);
+      summary.city = true;
+    } catch (const std::exception& e) {
+      summary.problems.push_back(entry.source_name + ": " + e.what());
+    }
+  }
+  std::vector<std::string> sites;
+  for (const SamplingSite& site : contents.city.sites) sites.push_back(site.id);
+  for (const ManifestEntry& entry : current) {
+    try {
+      if (entry.kind == UploadKind::kFlows) {
         MergeFlows(&contents.flows, ParseFlowsCsv(archive.Get(entry.sha256), entry.source_name));
-      } else {
-        batch_ids.insert(entry.batch_id);
+      } else if (entry.kind == UploadKind::kLabBatch) {
+        if (!entry.method) throw std::runtime_error("no method recorded");
+        const QuantitationMethod method = QuantitationMethod::LoadFromString(
+            archive.Get(entry.method->sha256), entry.method->file_name, &catalogue);
+        const BatchParser parser(
+            catalogue, ParseOptionsFor(method, ParseBatchFormat(entry.format), TodayUtc(), sites));
+        LabBatch batch = parser.ParseBytes(archive.Get(entry.sha256), entry.source_name);
+        batch.batch_id = entry.batch_id;
+        const std::vector<Measurement> measurements = MeasurementsFrom(
+            QuantifyBatch(batch, method), catalogue, BatchVersionId(entry.batch_id, entry.version));
+        contents.measurements.insert(contents.measurements.end(), measurements.begin(),
+                                     measurements.end());
+        summary.batches++;
+        summary.measurements += measurements.size();
       }
     } catch (const std::exception& e) {
-      summary.problems.push_back(where + ": " + e.what());
+      summary.problems.push_back(entry.source_name + ": " + e.what());
     }
   }
   summary.flows = contents.flows.size();
-  std::vector<std::string> sites;
-  for (const SamplingSite& site : contents.city.sites) sites.push_back(site.id);
-  for (const std::string& batch_id : batch_ids) {
-    const std::optional<ManifestEntry> current = manifest.Latest(batch_id);
-    if (!current) continue;  // every version rejected
-    try {
-      if (!current->method) throw std::runtime_error("no method recorded");
-      const QuantitationMethod method = QuantitationMethod::LoadFromString(
-          archive.Get(current->method->sha256), current->method->file_name, &catalogue);
-      const BatchParser parser(
-          catalogue, ParseOptionsFor(method, ParseBatchFormat(current->format), TodayUtc(), sites));
-      LabBatch batch = parser.ParseBytes(archive.Get(current->sha256), current->source_name);
-      batch.batch_id = batch_id;
-      const std::vector<Measurement> measurements = MeasurementsFrom(
-          QuantifyBatch(batch, method), catalogue, BatchVersionId(batch_id, current->version));
-      contents.measurements.insert(contents.measurements.end(), measurements.begin(),
-                                   measurements.end());
-      summary.batches++;
-      summary.measurements += measurements.size();
-    } catch (const std::exception& e) {
-      summary.problems.push_back(current->source_name + ": " + e.what());
-    }
-  }
   Hdf5Store::Write(layout.store_path, contents);
   return summary;
 }

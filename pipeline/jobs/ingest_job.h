@@ -89,10 +89,11 @@ struct InputUploadResult {
   bool already_ingested = false;
   size_t records = 0;  // districts + sites, or flow rows
 };
+// The catalogue is needed only when the store must be rebuilt (it lagged the manifest).
 InputUploadResult IngestCityFile(const std::string& path, const std::string& data_dir,
-                                 const std::string& uploader);
+                                 const std::string& uploader, const DrugCatalogue& catalogue);
 InputUploadResult IngestFlowsFile(const std::string& path, const std::string& data_dir,
-                                  const std::string& uploader);
+                                  const std::string& uploader, const DrugCatalogue& catalogue);
 
 struct StoreRebuildSummary {
   size_t batches = 0;  // current versions re-quantified
@@ -103,8 +104,10 @@ struct StoreRebuildSummary {
   std::string BriefReport() const;
 };
 
-// Rebuilds DIR/wbe-store.h5 from the archive alone: the latest city and flows uploads and the
-// current version of every lab batch, re-parsed and re-quantified with its archived method.
+// Rebuilds DIR/wbe-store.h5 from the archive alone: the current version of every upload (the
+// city, every flows file, every lab batch re-parsed and re-quantified with its archived method).
+// The store records the manifest sequence number it reflects (attribute manifest_seq); writers
+// rebuild on their own when they find the store behind the manifest.
 // Simulated truth, which is not an upload, is carried over from the old store when readable.
 StoreRebuildSummary RebuildStore(const std::string& data_dir, const DrugCatalogue& catalogue);
 

@@ -119,8 +119,8 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   // QC-checked batch by batch; the store's measurements come from that path.
   const std::string data_dir = out.string();
   const std::string uploader = "wbe simulate";
-  IngestCityFile((inputs / "city.json").string(), data_dir, uploader);
-  IngestFlowsFile((inputs / "flows.csv").string(), data_dir, uploader);
+  IngestCityFile((inputs / "city.json").string(), data_dir, uploader, catalogue);
+  IngestFlowsFile((inputs / "flows.csv").string(), data_dir, uploader, catalogue);
   std::vector<fs::path> batch_files;
   for (const auto& entry : fs::directory_iterator(inputs / "lab-batches")) {
     if (entry.path().extension() == ".csv") batch_files.push_back(entry.path());

@@ -33,8 +33,8 @@ TEST(BatchParserTest, DetectsTheFormatFromTheContent) {
   EXPECT_EQ(detect("ingest/long_small.json"), BatchFormat::kJson);
   EXPECT_EQ(detect("ingest/quantified_small.csv"), BatchFormat::kQuantified);
   EXPECT_EQ(detect("ingest/masshunter_drugs.csv"), BatchFormat::kMassHunter);
-  EXPECT_EQ(detect("ingest/masshunter/QuantLCMS_Example_MassHunter.csv"), BatchFormat::kMassHunter);
-  EXPECT_EQ(detect("ingest/masshunter/MH_ext_cal_quant_assay.csv"), BatchFormat::kMassHunter);
+  EXPECT_EQ(detect("masshunter/QuantLCMS_Example_MassHunter.csv"), BatchFormat::kMassHunter);
+  EXPECT_EQ(detect("masshunter/MH_ext_cal_quant_assay.csv"), BatchFormat::kMassHunter);
   EXPECT_EQ(DetectBatchFormat("\xEF\xBB\xBF \r\n {\"rows\": []}", "x"), BatchFormat::kJson);
   EXPECT_EQ(DetectBatchFormat(" Batch_ID , Injection,AREA\n", "x"), BatchFormat::kLongCsv);
   // The file name does not matter, only the content.
@@ -72,7 +72,7 @@ TEST(BatchParserTest, RealMassHunterFileWithCrLfAndBomReadsTheSame) {
   for (const char* name : {"QuantLCMS_Example_MassHunter.csv", "MH_ext_cal_quant_assay.csv"}) {
     SCOPED_TRACE(name);
     // The real exports come with CRLF line ends; compare them with LF and with CRLF + BOM.
-    const std::string crlf = ReadFile(TestData(std::string("ingest/masshunter/") + name));
+    const std::string crlf = ReadFile(TestData(std::string("masshunter/") + name));
     ASSERT_NE(crlf.find("\r\n"), std::string::npos);
     std::string lf = crlf;
     lf.erase(std::remove(lf.begin(), lf.end(), '\r'), lf.end());

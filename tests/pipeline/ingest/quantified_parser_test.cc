@@ -78,7 +78,7 @@ TEST(QuantifiedParserTest, WarnsAboutNumbersBelowTheirLoq) {
       "MH-A,2026-08-03,ketamine,1.2,ng/L,2\n";
   const LabBatch batch = ParseBatchBytes(csv, "q.csv", Catalogue(), TestOptions());
   ASSERT_EQ(batch.warnings.size(), 1u);
-  EXPECT_NE(batch.warnings[0].find("below their own LOQ"), std::string::npos);
+  EXPECT_NE(batch.warnings[0].find("below its own LOQ"), std::string::npos);
   EXPECT_DOUBLE_EQ(*batch.quantified[0].concentration_ng_per_l, 1.2);
 }
 

@@ -1,0 +1,6 @@
+// libFuzzer target: json batches (scripts/fuzz.sh runs it).
+#include "tests/fuzz/fuzz_parser.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return wbe::fuzz::ParseOne(wbe::BatchFormat::kJson, data, size);
+}
