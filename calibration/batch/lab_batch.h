@@ -24,8 +24,8 @@ enum class InjectionType {
 const char* InjectionTypeName(InjectionType type);  // "sample", "blank", "cal", "qc", ...
 
 struct AnalyteResponse {
-  std::string analyte;   // catalogue biomarker name after alias mapping
-  std::string lab_name;  // the name in the file
+  std::string analyte;              // catalogue biomarker name after alias mapping
+  std::string lab_name;             // the name in the file
   std::optional<double> area;       // quantifier peak area; empty: no peak
   std::optional<double> istd_area;  // internal-standard peak area
   // Analyte/ISTD response ratio as exported (MassHunter "ISTD Resp. Ratio"); when empty the
@@ -57,17 +57,17 @@ struct Injection {
 struct QuantifiedResult {
   std::string site_id;
   DayIndex sampling_day = 0;
-  std::string analyte;   // catalogue name
-  std::string lab_name;  // as in the file
+  std::string analyte;                           // catalogue name
+  std::string lab_name;                          // as in the file
   std::optional<double> concentration_ng_per_l;  // empty when censored
-  bool censored = false;                          // "<LOQ"
+  bool censored = false;                         // "<LOQ"
   double loq_ng_per_l = 0.0;
   long source_row = 0;
 };
 
 struct LabBatch {
   std::string batch_id;
-  std::string format;  // "masshunter", "long-csv", "json", "quantified"
+  std::string format;       // "masshunter", "long-csv", "json", "quantified"
   std::string source_name;  // file name as uploaded
   std::string lab;
   std::string instrument;

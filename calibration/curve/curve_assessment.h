@@ -82,7 +82,7 @@ struct CurveAssessment {
   // Lowest concentration reported as a number: the larger of the LLOQ and the curve's LOQ.
   // Empty without an LLOQ.
   std::optional<double> ReportingLimit() const;
-  // "accepted: quadratic 1/x^2 ..., 5 of 6 standards pass, 0 excluded, range 0.8674-111 ng/mL"
+  // "accepted: quadratic 1/x^2: y = ..., 5 of 6 standards pass, 0 excluded, range 0.8674-111"
   std::string BriefReport() const;
 };
 
