@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of the ingest parsers (tests/fuzz/) with clang in ./build-fuzz and
-# runs each for a bounded time, seeded with the ingest test fixtures and the real MassHunter
-# exports (tests/data/ingest/). Prints one summary line per fuzzer; exits non-zero when any
-# fuzzer finds a crash, a sanitizer report, a leak, a timeout or runs out of memory.
+# runs each for a bounded time, seeded with the ingest test fixtures (tests/data/ingest/) and the
+# real MassHunter exports (tests/data/masshunter/). Prints one summary line per fuzzer; exits
+# non-zero when any fuzzer finds a crash, a sanitizer report, a leak, a timeout or runs out of
+# memory.
 #   FUZZ_SECONDS   time per fuzzer (default 20)
 #   FUZZ_BUILD_DIR build directory (default build-fuzz)
-#   scripts/fuzz.sh [fuzzer ...]   only these (csv_reader masshunter long_csv json quantified)
+#   scripts/fuzz.sh [fuzzer ...]   only these (csv_reader masshunter long_csv json quantified flows_csv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-20}"
 build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
 fuzzers=("$@")
-if [ ${#fuzzers[@]} -eq 0 ]; then fuzzers=(csv_reader masshunter long_csv json quantified); fi
+if [ ${#fuzzers[@]} -eq 0 ]; then fuzzers=(csv_reader masshunter long_csv json quantified flows_csv); fi
 
 if ! command -v clang++ >/dev/null; then
   echo "fuzz: clang++ not found; run scripts/install-deps.sh" >&2
@@ -28,7 +29,7 @@ for f in "${fuzzers[@]}"; do targets+=("fuzz_$f"); done
 cmake --build "$build_dir" -j"$(nproc)" --target "${targets[@]}" >"$build_dir/build.log" 2>&1 ||
   { tail -40 "$build_dir/build.log" >&2; exit 1; }
 
-seeds="tests/data/ingest"
+seeds=(tests/data/ingest tests/data/masshunter)
 work="$build_dir/fuzz"
 mkdir -p "$work/logs" "$work/artifacts"
 failed=0
@@ -37,7 +38,7 @@ for f in "${fuzzers[@]}"; do
   mkdir -p "$corpus"
   log="$work/logs/$f.log"
   set +e
-  "$build_dir/tests/fuzz/fuzz_$f" "$corpus" "$seeds" \
+  "$build_dir/tests/fuzz/fuzz_$f" "$corpus" "${seeds[@]}" \
     -dict=tests/fuzz/ingest.dict -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$work/artifacts/$f-" >"$log" 2>&1
   status=$?
