@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -51,7 +52,7 @@ size_t LineCount(const std::string& text) {
 TEST(WbeCliTest, HelpForTheProgramAndEveryCommand) {
   const RunResult top = RunWbe("--help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* command : {"backcalc", "simulate", "demo"}) {
+  for (const char* command : {"backcalc", "simulate", "demo", "ingest", "store"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
     const RunResult help = RunWbe(std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0) << command;
@@ -134,6 +135,58 @@ TEST(WbeCliTest, DemoWritesAStoreWithEstimatesAndTruth) {
   EXPECT_TRUE(std::filesystem::exists(out / "site-estimates.csv"));
   EXPECT_TRUE(std::filesystem::exists(out / "inputs" / "flows.csv"));
   EXPECT_TRUE(std::filesystem::exists(out / "archive" / "manifest.jsonl"));
+}
+
+TEST(WbeCliTest, IngestExitCodesAndDryRun) {
+  const std::filesystem::path root =
+      std::filesystem::path(WBE_BINARY_DIR) / "test-output" / "cli-ingest";
+  std::filesystem::remove_all(root);
+  ASSERT_EQ(RunWbe("simulate --out " + (root / "sim").string() + " --days 7 --seed 2").exit_code,
+            0);
+  std::filesystem::path batch;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(root / "sim" / "inputs" / "lab-batches")) {
+    batch = entry.path();
+  }
+  ASSERT_FALSE(batch.empty());
+  const std::string method =
+      std::string(std::getenv("WBE_DATA_DIR")) + "/data-schemas/examples/wbe-demo-lab.method.json";
+  const std::string data = (root / "var").string();
+
+  const RunResult dry =
+      RunWbe("ingest " + batch.string() + " --method " + method + " --data " + data + " --dry-run");
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("nothing was written"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(data));
+
+  const RunResult accepted =
+      RunWbe("ingest " + batch.string() + " --method " + method + " --data " + data + " --json");
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.err;
+  const nlohmann::json j = nlohmann::json::parse(accepted.out);
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_NE(j["verdict"], "rejected");
+  EXPECT_TRUE(j["qc_report"].contains("analytes"));
+  EXPECT_TRUE(std::filesystem::exists(root / "var" / "wbe-store.h5"));
+
+  const RunResult again =
+      RunWbe("ingest " + batch.string() + " --method " + method + " --data " + data);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.out.find("Already ingested"), std::string::npos) << again.out;
+
+  const std::filesystem::path garbage = root / "garbage.csv";
+  {
+    std::ofstream out(garbage, std::ios::binary);
+    out << std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  }
+  const RunResult bad =
+      RunWbe("ingest " + garbage.string() + " --method " + method + " --data " + data);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("garbage.csv"), std::string::npos) << bad.err;
+  EXPECT_EQ(LineCount(bad.err), 1u) << bad.err;
+
+  const RunResult rebuild = RunWbe("store rebuild --data " + data);
+  EXPECT_EQ(rebuild.exit_code, 0) << rebuild.out << rebuild.err;
+  EXPECT_NE(rebuild.out.find("1 current batch versions"), std::string::npos) << rebuild.out;
 }
 
 }  // namespace
