@@ -10,10 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data-schemas/validation/json_schema_validator.h"
 #include "models/catalogue/drug_catalogue.h"
-#include "models/core/data_paths.h"
 #include "models/core/input_error.h"
+#include "models/core/schema_check.h"
 
 namespace wbe {
 namespace {
@@ -197,22 +196,8 @@ QuantitationMethod QuantitationMethod::LoadFromFile(const std::string& path,
 QuantitationMethod QuantitationMethod::LoadFromString(const std::string& json_text,
                                                       const std::string& origin,
                                                       const DrugCatalogue* catalogue) {
-  json document;
-  try {
-    document = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    throw InputError(origin, 0, "", std::string("not valid JSON: ") + e.what());
-  }
-  static const JsonSchemaValidator kValidator =
-      JsonSchemaValidator::FromFile(DataPath("data-schemas/quantitation-method.schema.json"));
-  const std::vector<SchemaViolation> violations = kValidator.Validate(document);
-  if (!violations.empty()) {
-    std::string message = violations.front().message;
-    if (violations.size() > 1) {
-      message += " (and " + std::to_string(violations.size() - 1) + " more problems)";
-    }
-    throw InputError(origin, 0, violations.front().instance_path, message);
-  }
+  const json document = ParseJsonText(json_text, origin);
+  CheckAgainstSchema(document, "quantitation-method.schema.json", origin);
   auto fail = [&](const std::string& path, const std::string& message) {
     throw InputError(origin, 0, path, message);
   };

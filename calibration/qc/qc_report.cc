@@ -5,9 +5,8 @@
 #include <sstream>
 
 #include "calibration/curve/number_text.h"
-#include "data-schemas/validation/json_schema_validator.h"
-#include "models/core/data_paths.h"
 #include "models/core/input_error.h"
+#include "models/core/schema_check.h"
 
 namespace wbe {
 namespace {
@@ -416,12 +415,7 @@ json BatchQcReport::ToJson() const {
 }
 
 BatchQcReport BatchQcReport::FromJson(const json& document) {
-  static const JsonSchemaValidator kValidator =
-      JsonSchemaValidator::FromFile(DataPath("data-schemas/qc-report.schema.json"));
-  const std::vector<SchemaViolation> violations = kValidator.Validate(document);
-  if (!violations.empty()) {
-    throw InputError("QC report", 0, violations.front().instance_path, violations.front().message);
-  }
+  CheckAgainstSchema(document, "qc-report.schema.json", "QC report");
   BatchQcReport r;
   r.batch_id = document.at("batch_id").get<std::string>();
   r.source_name = document.at("source_name").get<std::string>();

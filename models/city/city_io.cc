@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "data-schemas/validation/json_schema_validator.h"
-#include "models/core/data_paths.h"
 #include "models/core/input_error.h"
+#include "models/core/schema_check.h"
 
 namespace wbe {
 namespace {
@@ -53,9 +53,8 @@ std::string EntityLabel(const json& document, const std::string& pointer) {
 }
 
 void CheckSchema(const json& document, const std::string& origin) {
-  static const JsonSchemaValidator kValidator =
-      JsonSchemaValidator::FromFile(DataPath("data-schemas/city.schema.json"));
-  const std::vector<SchemaViolation> violations = kValidator.Validate(document);
+  const std::vector<SchemaViolation> violations =
+      SchemaValidator("city.schema.json").Validate(document);
   if (violations.empty()) return;
   const SchemaViolation& first = violations.front();
   std::string message = first.message;

@@ -4,9 +4,8 @@
 #include <numeric>
 #include <set>
 
-#include "data-schemas/validation/json_schema_validator.h"
-#include "models/core/data_paths.h"
 #include "models/core/input_error.h"
+#include "models/core/schema_check.h"
 
 namespace wbe {
 namespace {
@@ -52,15 +51,7 @@ class Reader {
 };
 
 void CheckSchema(const json& block, const std::string& origin) {
-  static const JsonSchemaValidator kValidator =
-      JsonSchemaValidator::FromFile(DataPath("data-schemas/demo-scenario.schema.json"));
-  const std::vector<SchemaViolation> violations = kValidator.Validate(block);
-  if (violations.empty()) return;
-  std::string message = violations.front().message;
-  if (violations.size() > 1) {
-    message += " (and " + std::to_string(violations.size() - 1) + " more problems)";
-  }
-  throw InputError(origin, 0, "/scenario" + violations.front().instance_path, message);
+  CheckAgainstSchema(block, "demo-scenario.schema.json", origin, "/scenario");
 }
 
 DrugScenario ReadDrug(const json& node, const std::string& pointer, const Reader& reader,

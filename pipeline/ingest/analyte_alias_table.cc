@@ -8,6 +8,7 @@
 #include "data-schemas/validation/json_schema_validator.h"
 #include "models/core/data_paths.h"
 #include "models/core/input_error.h"
+#include "models/core/schema_check.h"
 #include "pipeline/ingest/text_util.h"
 
 namespace wbe {
@@ -75,11 +76,7 @@ std::optional<std::string_view> StripIstdLabel(std::string_view name) {
   return rest;
 }
 
-const JsonSchemaValidator& AliasSchema() {
-  static const JsonSchemaValidator validator =
-      JsonSchemaValidator::FromFile(DataPath("data-schemas/analyte-aliases.schema.json"));
-  return validator;
-}
+const JsonSchemaValidator& AliasSchema() { return SchemaValidator("analyte-aliases.schema.json"); }
 
 }  // namespace
 

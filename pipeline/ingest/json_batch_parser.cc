@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "data-schemas/validation/json_schema_validator.h"
-#include "models/core/data_paths.h"
 #include "models/core/input_error.h"
+#include "models/core/schema_check.h"
 #include "pipeline/ingest/csv_reader.h"
 #include "pipeline/ingest/long_batch_builder.h"
 #include "pipeline/ingest/text_util.h"
@@ -15,9 +15,7 @@ namespace {
 using nlohmann::json;
 
 const JsonSchemaValidator& BatchSchema() {
-  static const JsonSchemaValidator validator =
-      JsonSchemaValidator::FromFile(DataPath("data-schemas/long-format-batch.schema.json"));
-  return validator;
+  return SchemaValidator("long-format-batch.schema.json");
 }
 
 std::string_view Text(const json& row, const char* key) {
