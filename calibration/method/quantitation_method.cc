@@ -1,11 +1,8 @@
 #include "calibration/method/quantitation_method.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <type_traits>
 
 #include <nlohmann/json.hpp>
@@ -13,25 +10,12 @@
 #include "models/catalogue/drug_catalogue.h"
 #include "models/core/input_error.h"
 #include "models/core/schema_check.h"
+#include "models/core/text_files.h"
 
 namespace wbe {
 namespace {
 
 using nlohmann::json;
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open the quantitation method file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool Fail(std::string* why, const std::string& message) {
   if (why != nullptr) *why = message;
@@ -166,17 +150,17 @@ bool BatchRules::Check(std::string* why) const {
 }
 
 bool AnalyteMethod::Matches(const std::string& name) const {
-  const std::string query = Lower(name);
+  const std::string query = LowerAscii(name);
   if (query.empty()) return false;
-  if (Lower(analyte) == query) return true;
+  if (LowerAscii(analyte) == query) return true;
   return std::any_of(lab_names.begin(), lab_names.end(),
-                     [&](const std::string& lab_name) { return Lower(lab_name) == query; });
+                     [&](const std::string& lab_name) { return LowerAscii(lab_name) == query; });
 }
 
 const AnalyteMethod* QuantitationMethod::FindAnalyte(const std::string& analyte) const {
   // The catalogue name wins over another analyte's lab name.
   for (const AnalyteMethod& a : analytes) {
-    if (Lower(a.analyte) == Lower(analyte)) return &a;
+    if (LowerAscii(a.analyte) == LowerAscii(analyte)) return &a;
   }
   for (const AnalyteMethod& a : analytes) {
     if (a.Matches(analyte)) return &a;
@@ -190,7 +174,7 @@ const AcceptanceThresholds& QuantitationMethod::ThresholdsFor(const AnalyteMetho
 
 QuantitationMethod QuantitationMethod::LoadFromFile(const std::string& path,
                                                     const DrugCatalogue* catalogue) {
-  return LoadFromString(ReadFile(path), path, catalogue);
+  return LoadFromString(ReadWholeFile(path, "quantitation method file"), path, catalogue);
 }
 
 QuantitationMethod QuantitationMethod::LoadFromString(const std::string& json_text,
@@ -278,7 +262,7 @@ QuantitationMethod QuantitationMethod::LoadFromString(const std::string& json_te
     spellings.insert(spellings.end(), a.lab_names.begin(), a.lab_names.end());
     std::set<std::string> own;
     for (const std::string& spelling : spellings) {
-      const std::string key = Lower(spelling);
+      const std::string key = LowerAscii(spelling);
       if (own.insert(key).second && !names.insert(key).second) {
         fail(path + (spelling == a.analyte ? "/analyte" : "/lab_names"),
              "'" + spelling + "' also names another analyte of the method");

@@ -1,34 +1,26 @@
 #include "models/catalogue/drug_catalogue.h"
 
 #include <algorithm>
-#include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "models/core/data_paths.h"
 #include "models/core/input_error.h"
 #include "models/core/schema_check.h"
+#include "models/core/text_files.h"
 
 namespace wbe {
 namespace {
 
 using nlohmann::json;
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 bool NameMatches(const std::string& query, const std::string& name,
                  const std::vector<std::string>& aliases) {
-  const std::string q = Lower(query);
-  if (Lower(name) == q) return true;
+  const std::string q = LowerAscii(query);
+  if (LowerAscii(name) == q) return true;
   return std::any_of(aliases.begin(), aliases.end(),
-                     [&](const std::string& alias) { return Lower(alias) == q; });
+                     [&](const std::string& alias) { return LowerAscii(alias) == q; });
 }
 
 ValueStatus ParseStatus(const std::string& text) {
@@ -106,19 +98,11 @@ class QuantityReader {
   const std::map<std::string, std::string>& sources_;
 };
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open the catalogue file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 const ExcretionRoute* Drug::FindRoute(const std::string& biomarker) const {
   for (const ExcretionRoute& route : routes) {
-    if (Lower(route.biomarker) == Lower(biomarker)) return &route;
+    if (LowerAscii(route.biomarker) == LowerAscii(biomarker)) return &route;
   }
   return nullptr;
 }
@@ -135,7 +119,7 @@ std::string DrugCatalogue::DefaultPath() { return DataPath("models/catalogue/dru
 DrugCatalogue DrugCatalogue::LoadDefault() { return LoadFromFile(DefaultPath()); }
 
 DrugCatalogue DrugCatalogue::LoadFromFile(const std::string& path) {
-  return LoadFromString(ReadFile(path), path);
+  return LoadFromString(ReadWholeFile(path, "catalogue file"), path);
 }
 
 DrugCatalogue DrugCatalogue::LoadFromString(const std::string& json_text,
@@ -177,7 +161,7 @@ DrugCatalogue DrugCatalogue::LoadFromString(const std::string& json_text,
         reader.Read(sewer.at("rising_main"), path + "/stability/in_sewer_k_per_h/rising_main");
     b.stability.in_sample_k_per_h =
         reader.Read(stability.at("in_sample_k_per_h"), path + "/stability/in_sample_k_per_h");
-    if (!biomarker_names.insert(Lower(b.name)).second) {
+    if (!biomarker_names.insert(LowerAscii(b.name)).second) {
       reader.Fail(path + "/name", "biomarker '" + b.name + "' is listed twice");
     }
     catalogue.biomarkers_.push_back(std::move(b));
@@ -255,7 +239,7 @@ DrugCatalogue DrugCatalogue::LoadFromString(const std::string& json_text,
     const long preferred = std::count_if(d.routes.begin(), d.routes.end(),
                                          [](const ExcretionRoute& r) { return r.preferred; });
     if (preferred > 1) reader.Fail(path + "/routes", "at most one route can be preferred");
-    if (!drug_names.insert(Lower(d.name)).second) {
+    if (!drug_names.insert(LowerAscii(d.name)).second) {
       reader.Fail(path + "/name", "drug '" + d.name + "' is listed twice");
     }
     catalogue.drugs_.push_back(std::move(d));
@@ -265,7 +249,7 @@ DrugCatalogue DrugCatalogue::LoadFromString(const std::string& json_text,
 
 const Drug* DrugCatalogue::FindDrug(const std::string& name_or_alias) const {
   for (const Drug& drug : drugs_) {
-    if (Lower(drug.name) == Lower(name_or_alias)) return &drug;
+    if (LowerAscii(drug.name) == LowerAscii(name_or_alias)) return &drug;
   }
   for (const Drug& drug : drugs_) {
     if (NameMatches(name_or_alias, drug.name, drug.aliases)) return &drug;
@@ -275,7 +259,7 @@ const Drug* DrugCatalogue::FindDrug(const std::string& name_or_alias) const {
 
 const Biomarker* DrugCatalogue::FindBiomarker(const std::string& name_or_alias) const {
   for (const Biomarker& biomarker : biomarkers_) {
-    if (Lower(biomarker.name) == Lower(name_or_alias)) return &biomarker;
+    if (LowerAscii(biomarker.name) == LowerAscii(name_or_alias)) return &biomarker;
   }
   for (const Biomarker& biomarker : biomarkers_) {
     if (NameMatches(name_or_alias, biomarker.name, biomarker.aliases)) return &biomarker;

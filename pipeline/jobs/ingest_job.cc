@@ -11,6 +11,7 @@
 #include "calibration/method/quantitation_method.h"
 #include "models/city/city_io.h"
 #include "models/core/input_error.h"
+#include "models/core/text_files.h"
 #include "pipeline/archive/batch_manifest.h"
 #include "pipeline/archive/data_dir_lock.h"
 #include "pipeline/archive/raw_archive.h"
@@ -33,14 +34,6 @@ Verdict ManifestVerdict(BatchVerdict verdict) {
       return Verdict::kRejected;
   }
   return Verdict::kRejected;
-}
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 ParseOptions ParseOptionsFor(const QuantitationMethod& method, BatchFormat format, DayIndex today,
@@ -200,7 +193,7 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
   const DataDirLayout layout(options.data_dir);
 
   // Everything that can fail on bad input happens before anything is written.
-  const std::string method_bytes = ReadWholeFile(options.method_path);
+  const std::string method_bytes = ReadWholeFile(options.method_path, "quantitation method file");
   const QuantitationMethod method =
       QuantitationMethod::LoadFromString(method_bytes, options.method_path, &catalogue_);
   const BatchParser parser(catalogue_, ParseOptionsFor(method, options.format, options.today,
@@ -369,7 +362,7 @@ ManifestAppend ArchiveInput(const DataDirLayout& layout, Manifest* manifest,
 InputUploadResult IngestCityFile(const std::string& path, const std::string& data_dir,
                                  const std::string& uploader, const DrugCatalogue& catalogue) {
   const DataDirLayout layout(data_dir);
-  const City city = CityFromBytes(ReadWholeFile(path), path);
+  const City city = CityFromBytes(ReadWholeFile(path, "city file"), path);
   const DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
   Manifest manifest = Manifest::Load(layout.archive_root);
   manifest.MakeDurable();
@@ -387,8 +380,9 @@ InputUploadResult IngestCityFile(const std::string& path, const std::string& dat
 InputUploadResult IngestFlowsFile(const std::string& path, const std::string& data_dir,
                                   const std::string& uploader, const DrugCatalogue& catalogue) {
   const DataDirLayout layout(data_dir);
-  const std::vector<FlowRecord> flows = ParseFlowsCsv(
-      ReadWholeFile(path), fs::path(path).filename().string(), KnownSites(layout.store_path));
+  const std::vector<FlowRecord> flows =
+      ParseFlowsCsv(ReadWholeFile(path, "flows file"), fs::path(path).filename().string(),
+                    KnownSites(layout.store_path));
   const DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
   Manifest manifest = Manifest::Load(layout.archive_root);
   manifest.MakeDurable();
