@@ -4,8 +4,8 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <cmath>
-#include <sstream>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "calibration/method/quantitation_method.h"
@@ -27,40 +27,43 @@ const wbe::QuantitationMethod& Method() {
   return method;
 }
 
-// The simulator's first weekly batch as long CSV, with every sample row repeated `copies`
-// times under new injection numbers.
+// The simulator's first weekly batch as the lab would send it (WriteLabBatchesCsv), with every
+// sample row repeated `copies` times under new injection numbers.
 std::string LargeBatchCsv(int copies, size_t* rows) {
   wbe::SimulationOptions options;
   options.days = 7;
   const wbe::SimulatedCity sim = wbe::SimulateCity(Catalogue(), options);
-  std::string header =
-      "batch_id,injection,type,level,site_id,sampling_date,analyte,area,"
-      "istd_area,retention_time_min,qualifier_ratio,enrichment_factor,"
-      "expected_concentration_ng_per_l\n";
-  std::ostringstream csv;
-  csv << header;
-  *rows = 0;
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "wbe_bench_ingest_quantify";
+  std::filesystem::remove_all(dir);
+  wbe::WriteLabBatchesCsv(sim, dir.string());
+  std::ifstream in(dir / (sim.lab_rows.front().batch_id + ".csv"));
+  std::string header, line;
+  std::getline(in, header);
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  std::filesystem::remove_all(dir);
+
   int max_injection = 0;
-  for (const wbe::LabInjectionRow& r : sim.lab_rows)
+  for (const wbe::LabInjectionRow& r : sim.lab_rows) {
     max_injection = std::max(max_injection, r.injection);
-  const auto write = [&](const wbe::LabInjectionRow& r, int injection) {
-    const auto num = [](double v) { return std::isnan(v) ? std::string() : std::to_string(v); };
-    csv << r.batch_id << ',' << injection << ',' << r.type << ','
-        << (r.level > 0 ? std::to_string(r.level) : "") << ',' << r.site_id << ','
-        << wbe::FormatIsoDate(r.sampling_date) << ',' << r.analyte << ',' << num(r.area) << ','
-        << num(r.istd_area) << ',' << num(r.retention_time_min) << ',' << num(r.qualifier_ratio)
-        << ',' << num(r.enrichment_factor) << ',' << num(r.expected_concentration_ng_per_l) << '\n';
-    ++*rows;
-  };
-  const std::string first_batch = sim.lab_rows.front().batch_id;
+  }
+  // Columns: batch_id, injection, type, ... (data-schemas/long-format-batch.md).
+  std::string csv = header + "\n";
+  *rows = 0;
   for (int copy = 0; copy < copies; ++copy) {
-    for (const wbe::LabInjectionRow& r : sim.lab_rows) {
-      if (r.batch_id != first_batch) continue;
-      if (copy > 0 && r.type != "sample") continue;
-      write(r, r.injection + copy * max_injection);
+    for (const std::string& row : lines) {
+      const size_t first = row.find(',');
+      const size_t second = row.find(',', first + 1);
+      const size_t third = row.find(',', second + 1);
+      if (copy > 0 && row.compare(second + 1, third - second - 1, "sample") != 0) continue;
+      const int injection = std::stoi(row.substr(first + 1, second - first - 1));
+      csv += row.substr(0, first + 1) + std::to_string(injection + copy * max_injection) +
+             row.substr(second) + "\n";
+      ++*rows;
     }
   }
-  return csv.str();
+  return csv;
 }
 
 void BM_ParseAndQuantify(benchmark::State& state) {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data-schemas/contracts/long_format_columns.h"
 #include "models/simulation/city_simulator.h"
 
 namespace wbe {
@@ -86,10 +87,7 @@ void WriteLabBatchesCsv(const SimulatedCity& simulated, const std::string& dir) 
     it->second.push_back(&row);
   }
   for (const std::string& batch_id : order) {
-    CsvFile csv(std::filesystem::path(dir) / (batch_id + ".csv"),
-                {"batch_id", "injection", "type", "level", "site_id", "sampling_date", "analyte",
-                 "area", "istd_area", "retention_time_min", "qualifier_ratio", "enrichment_factor",
-                 "expected_concentration_ng_per_l"});
+    CsvFile csv(std::filesystem::path(dir) / (batch_id + ".csv"), LongFormatColumns());
     for (const LabInjectionRow* row : batches[batch_id]) {
       csv.Row({row->batch_id, std::to_string(row->injection), row->type,
                row->level > 0 ? std::to_string(row->level) : "", row->site_id,

@@ -40,23 +40,6 @@ std::string JoinSome(const std::vector<std::string>& names, size_t max_count) {
 
 }  // namespace
 
-const std::vector<std::string>& LongFormatColumns() {
-  static const std::vector<std::string> kColumns = {"batch_id",
-                                                    "injection",
-                                                    "type",
-                                                    "level",
-                                                    "site_id",
-                                                    "sampling_date",
-                                                    "analyte",
-                                                    "area",
-                                                    "istd_area",
-                                                    "retention_time_min",
-                                                    "qualifier_ratio",
-                                                    "enrichment_factor",
-                                                    "expected_concentration_ng_per_l"};
-  return kColumns;
-}
-
 LongBatchBuilder::LongBatchBuilder(std::string source_name, const AnalyteAliasTable& aliases,
                                    const ParseOptions& options, LabBatch* batch)
     : source_name_(std::move(source_name)),

@@ -9,13 +9,11 @@
 #include <vector>
 
 #include "calibration/batch/lab_batch.h"
+#include "data-schemas/contracts/long_format_columns.h"
 #include "pipeline/ingest/analyte_alias_table.h"
 #include "pipeline/ingest/parse_options.h"
 
 namespace wbe::ingest {
-
-// The 13 columns of data-schemas/long-format-batch.md, in the writer's order.
-const std::vector<std::string>& LongFormatColumns();
 
 // Where a row came from, for messages: CSV names the line and the column; JSON names the
 // element ("/rows/17/area") and has no line.

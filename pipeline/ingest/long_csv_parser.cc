@@ -12,7 +12,6 @@ namespace {
 
 using ingest::CsvReader;
 using ingest::CsvRecord;
-using ingest::LongFormatColumns;
 using ingest::LongRow;
 using ingest::QuoteForMessage;
 using ingest::RowLocation;
