@@ -24,6 +24,7 @@ DrugCatalogue LoadCatalogue(const std::string& path) {
 }  // namespace
 
 int RequestedExitCode() { return requested_exit_code; }
+void SetRequestedExitCode(int code) { requested_exit_code = code; }
 
 void RegisterIngestCommand(CLI::App& app) {
   struct Args {

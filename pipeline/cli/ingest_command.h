@@ -12,5 +12,6 @@ void RegisterStoreCommand(CLI::App& app);
 
 // Exit code the current command asked for (0 unless a command set it).
 int RequestedExitCode();
+void SetRequestedExitCode(int code);
 
 }  // namespace wbe::cli

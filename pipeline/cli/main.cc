@@ -9,7 +9,9 @@
 #include "models/core/input_error.h"
 #include "pipeline/cli/backcalc_command.h"
 #include "pipeline/cli/ingest_command.h"
+#include "pipeline/cli/serve_command.h"
 #include "pipeline/cli/simulate_command.h"
+#include "pipeline/cli/token_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   wbe::cli::RegisterDemoCommand(app);
   wbe::cli::RegisterIngestCommand(app);
   wbe::cli::RegisterStoreCommand(app);
+  wbe::cli::RegisterTokenCommand(app);
+  wbe::cli::RegisterServeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,8 @@
 #include "pipeline/jobs/demo_job.h"
 
+#include "pipeline/jobs/ingest_job.h"
+#include "pipeline/jobs/reestimate_job.h"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -197,6 +200,7 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
   contents.attributes["generator"] = "wbe demo";
   contents.attributes["draws"] = std::to_string(options.draws);
   contents.site_estimates = result.estimates;
+  SetStoreEstimatedSeq(&contents, StoreManifestSeq(contents));
   Hdf5Store::Write(summary.simulation.store_path, contents);
 
   summary.estimates_csv_path = (out / "site-estimates.csv").string();

@@ -17,6 +17,7 @@
 #include "pipeline/archive/raw_archive.h"
 #include "pipeline/ingest/batch_parser.h"
 #include "pipeline/ingest/flows_csv_parser.h"
+#include "pipeline/ingest/flows_json_parser.h"
 #include "pipeline/store/hdf5_store.h"
 
 namespace wbe {
@@ -72,7 +73,8 @@ int64_t LastSeq(const Manifest& manifest) {
   return manifest.Entries().empty() ? 0 : manifest.Entries().back().seq;
 }
 
-// Replaces the measurements of one batch (any version) with `fresh`.
+}  // namespace
+
 void ReplaceBatchMeasurements(StoreContents* contents, const std::string& batch_id,
                               const std::vector<Measurement>& fresh) {
   const std::string prefix = batch_id + "@v";
@@ -83,10 +85,19 @@ void ReplaceBatchMeasurements(StoreContents* contents, const std::string& batch_
   contents->measurements.insert(contents->measurements.end(), fresh.begin(), fresh.end());
 }
 
-}  // namespace
+int64_t StoreManifestSeq(const StoreContents& contents) {
+  const auto seq = contents.attributes.find(kManifestSeqAttribute);
+  if (seq == contents.attributes.end()) return -1;
+  try {
+    return std::stoll(seq->second);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
 
-StoreRebuildSummary RebuildStoreLocked(const DataDirLayout& layout, const Manifest& manifest,
-                                       const DrugCatalogue& catalogue);
+void SetStoreManifestSeq(StoreContents* contents, int64_t seq) {
+  contents->attributes[kManifestSeqAttribute] = std::to_string(seq);
+}
 
 namespace {
 
@@ -194,28 +205,13 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
 
   // Everything that can fail on bad input happens before anything is written.
   const std::string method_bytes = ReadWholeFile(options.method_path, "quantitation method file");
-  const QuantitationMethod method =
-      QuantitationMethod::LoadFromString(method_bytes, options.method_path, &catalogue_);
-  const BatchParser parser(catalogue_, ParseOptionsFor(method, options.format, options.today,
-                                                       KnownSites(layout.store_path)));
-  LabBatch batch = parser.ParseFile(path);
-
-  IngestResult result;
-  result.source_name = fs::path(path).filename().string();
-  result.format = batch.format;
-  result.batch_id = BatchIdFor(batch, options.batch_id, path);
-  batch.batch_id = result.batch_id;
-  result.unmapped_analytes = batch.unmapped_analytes;
-  result.notes = batch.warnings;
+  PreparedBatch prepared = PrepareBatch(
+      catalogue_, ReadWholeFile(path, "batch file"), fs::path(path).filename().string(),
+      method_bytes, options.method_path, options.format, options.batch_id, options.today,
+      KnownSites(layout.store_path));
+  prepared.method_file_name = fs::path(options.method_path).filename().string();
+  IngestResult& result = prepared.result;
   result.dry_run = options.dry_run;
-  result.quantification = QuantifyBatch(batch, method);
-  result.sha256 = Sha256HexOfFile(path);
-  if (!result.unmapped_analytes.empty()) {
-    std::string names;
-    for (const std::string& n : result.unmapped_analytes) names += (names.empty() ? "" : ", ") + n;
-    result.notes.push_back("analytes not mapped to the catalogue or the method (ignored): " +
-                           names);
-  }
 
   if (options.dry_run) {
     result.measurements =
@@ -249,20 +245,12 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
   RawArchive archive(layout.archive_root);
   const StoredObject method_object = archive.Put(method_bytes);
   const StoredObject batch_object = archive.PutFile(path);
-  ManifestEntry entry;
-  entry.sha256 = batch_object.sha256;
-  entry.size_bytes = batch_object.size_bytes;
-  entry.source_name = result.source_name;
-  entry.kind = UploadKind::kLabBatch;
-  entry.format = batch.format;
-  entry.method =
-      MethodFile{fs::path(options.method_path).filename().string(), method_object.sha256};
-  entry.uploader = options.uploader;
-  entry.batch_id = result.batch_id;
-  entry.verdict = ManifestVerdict(result.verdict());
-  entry.qc_summary = result.quantification.report.BriefReport();
-  entry.idempotency_key = options.idempotency_key;
-  const ManifestAppend appended = manifest.Append(entry);
+  if (batch_object.sha256 != result.sha256) {
+    throw std::runtime_error(path + ": the file changed while it was being ingested");
+  }
+  const ManifestAppend appended =
+      manifest.Append(ManifestEntryFor(prepared, method_object.sha256, batch_object.size_bytes,
+                                       options.uploader, options.idempotency_key));
   result.version = appended.entry.version;
 
   result.measurements = MeasurementsFrom(result.quantification, catalogue_,
@@ -278,7 +266,58 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
     result.notes.push_back(std::string("the batch is archived but the store was not updated (") +
                            e.what() + "); run `wbe store rebuild --data " + options.data_dir + "`");
   }
-  return result;
+  return std::move(prepared.result);
+}
+
+PreparedBatch PrepareBatch(const DrugCatalogue& catalogue, std::string_view bytes,
+                           const std::string& source_name, const std::string& method_bytes,
+                           const std::string& method_file_name, BatchFormat format,
+                           const std::string& batch_id_override, DayIndex today,
+                           std::vector<std::string> known_sites) {
+  const QuantitationMethod method =
+      QuantitationMethod::LoadFromString(method_bytes, method_file_name, &catalogue);
+  const BatchParser parser(catalogue,
+                           ParseOptionsFor(method, format, today, std::move(known_sites)));
+  LabBatch batch = parser.ParseBytes(bytes, source_name);
+
+  PreparedBatch prepared;
+  prepared.method_bytes = method_bytes;
+  prepared.method_file_name = fs::path(method_file_name).filename().string();
+  IngestResult& result = prepared.result;
+  result.source_name = source_name;
+  result.format = batch.format;
+  result.batch_id = BatchIdFor(batch, batch_id_override, source_name);
+  batch.batch_id = result.batch_id;
+  result.unmapped_analytes = batch.unmapped_analytes;
+  result.notes = batch.warnings;
+  result.quantification = QuantifyBatch(batch, method);
+  result.sha256 = Sha256Hex(bytes);
+  if (!result.unmapped_analytes.empty()) {
+    std::string names;
+    for (const std::string& n : result.unmapped_analytes) names += (names.empty() ? "" : ", ") + n;
+    result.notes.push_back("analytes not mapped to the catalogue or the method (ignored): " +
+                           names);
+  }
+  return prepared;
+}
+
+ManifestEntry ManifestEntryFor(const PreparedBatch& prepared, const std::string& method_sha256,
+                               uint64_t size_bytes, const std::string& uploader,
+                               const std::optional<std::string>& idempotency_key) {
+  const IngestResult& result = prepared.result;
+  ManifestEntry entry;
+  entry.sha256 = result.sha256;
+  entry.size_bytes = size_bytes;
+  entry.source_name = result.source_name;
+  entry.kind = UploadKind::kLabBatch;
+  entry.format = result.format;
+  entry.method = MethodFile{prepared.method_file_name, method_sha256};
+  entry.uploader = uploader;
+  entry.batch_id = result.batch_id;
+  entry.verdict = ManifestVerdict(result.verdict());
+  entry.qc_summary = result.quantification.report.BriefReport();
+  entry.idempotency_key = idempotency_key;
+  return entry;
 }
 
 nlohmann::json IngestResult::ToJson() const {
@@ -315,7 +354,13 @@ std::string IngestResult::ToText() const {
   return text;
 }
 
-namespace {
+std::vector<FlowRecord> ParseFlowsUpload(std::string_view bytes, const std::string& format,
+                                         const std::string& source_name,
+                                         const std::vector<std::string>& known_sites) {
+  if (format == "flows_json") return ParseFlowsJson(bytes, source_name, known_sites);
+  if (format == "flows_csv") return ParseFlowsCsv(bytes, source_name, known_sites);
+  throw InputError(source_name, 0, "format", "unknown flows format '" + format + "'");
+}
 
 void MergeFlows(std::vector<FlowRecord>* flows, const std::vector<FlowRecord>& fresh) {
   std::set<std::pair<std::string, DayIndex>> replaced;
@@ -327,6 +372,8 @@ void MergeFlows(std::vector<FlowRecord>* flows, const std::vector<FlowRecord>& f
                flows->end());
   flows->insert(flows->end(), fresh.begin(), fresh.end());
 }
+
+namespace {
 
 City CityFromBytes(const std::string& bytes, const std::string& origin) {
   nlohmann::json document;
@@ -444,7 +491,8 @@ StoreRebuildSummary RebuildStoreLocked(const DataDirLayout& layout, const Manife
   for (const ManifestEntry& entry : current) {
     try {
       if (entry.kind == UploadKind::kFlows) {
-        MergeFlows(&contents.flows, ParseFlowsCsv(archive.Get(entry.sha256), entry.source_name));
+        MergeFlows(&contents.flows,
+                   ParseFlowsUpload(archive.Get(entry.sha256), entry.format, entry.source_name, {}));
       } else if (entry.kind == UploadKind::kLabBatch) {
         if (!entry.method) throw std::runtime_error("no method recorded");
         const QuantitationMethod method = QuantitationMethod::LoadFromString(

@@ -1,12 +1,16 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "calibration/qc/batch_quantifier.h"
+#include "pipeline/archive/batch_manifest.h"
+#include "pipeline/store/hdf5_store.h"
 #include "models/catalogue/drug_catalogue.h"
 #include "models/core/observations.h"
 #include "pipeline/ingest/parse_options.h"
@@ -72,6 +76,46 @@ class BatchIngestor {
   const DrugCatalogue& catalogue_;
 };
 
+// The steps of an ingestion, for callers that hold the data directory themselves (`wbe serve`
+// keeps the lock, the manifest and the store in memory for its lifetime).
+
+// A batch parsed, calibrated and judged; nothing written yet. `result` has no version.
+struct PreparedBatch {
+  IngestResult result;
+  std::string method_bytes;
+  std::string method_file_name;
+};
+
+// Parses `bytes` (named `source_name` in messages), calibrates and judges them with the method.
+// Throws InputError (file, row, column) on bad input.
+PreparedBatch PrepareBatch(const DrugCatalogue& catalogue, std::string_view bytes,
+                           const std::string& source_name, const std::string& method_bytes,
+                           const std::string& method_file_name, BatchFormat format,
+                           const std::string& batch_id_override, DayIndex today,
+                           std::vector<std::string> known_sites);
+
+// The manifest line for a prepared batch whose bytes and method are already in the archive.
+ManifestEntry ManifestEntryFor(const PreparedBatch& prepared, const std::string& method_sha256,
+                               uint64_t size_bytes, const std::string& uploader,
+                               const std::optional<std::string>& idempotency_key);
+
+// Replaces the measurements of every version of `batch_id` with `fresh`.
+void ReplaceBatchMeasurements(StoreContents* contents, const std::string& batch_id,
+                              const std::vector<Measurement>& fresh);
+
+// Flows from an upload: format "flows_csv" (data-schemas/csv-formats.md) or "flows_json"
+// ({"flows": [{"site_id", "date", "flow_m3_per_day", ...}]}).
+std::vector<FlowRecord> ParseFlowsUpload(std::string_view bytes, const std::string& format,
+                                         const std::string& source_name,
+                                         const std::vector<std::string>& known_sites);
+
+// Replaces the site-days of `fresh` in `flows` and adds the new ones.
+void MergeFlows(std::vector<FlowRecord>* flows, const std::vector<FlowRecord>& fresh);
+
+// The manifest sequence number a store reflects (attribute manifest_seq), or -1 when unset.
+int64_t StoreManifestSeq(const StoreContents& contents);
+void SetStoreManifestSeq(StoreContents* contents, int64_t seq);
+
 // Measurements a quantified batch contributes: reportable samples with a site, a day and a
 // catalogue biomarker; batch_id "<batch>@v<version>".
 std::vector<Measurement> MeasurementsFrom(const BatchQuantification& quantification,
@@ -110,5 +154,9 @@ struct StoreRebuildSummary {
 // rebuild on their own when they find the store behind the manifest.
 // Simulated truth, which is not an upload, is carried over from the old store when readable.
 StoreRebuildSummary RebuildStore(const std::string& data_dir, const DrugCatalogue& catalogue);
+
+// The same for a caller that already holds the DataDirLock and the loaded manifest.
+StoreRebuildSummary RebuildStoreLocked(const DataDirLayout& layout, const Manifest& manifest,
+                                       const DrugCatalogue& catalogue);
 
 }  // namespace wbe

@@ -5,11 +5,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/archive/data_dir_lock.h"
+#include "pipeline/audit/audit_log.h"
+#include "pipeline/auth/api_token_store.h"
 #include "pipeline/store/hdf5_store.h"
 
 namespace {
@@ -187,6 +193,105 @@ TEST(WbeCliTest, IngestExitCodesAndDryRun) {
   const RunResult rebuild = RunWbe("store rebuild --data " + data);
   EXPECT_EQ(rebuild.exit_code, 0) << rebuild.out << rebuild.err;
   EXPECT_NE(rebuild.out.find("1 current batch versions"), std::string::npos) << rebuild.out;
+}
+
+std::string LastLine(const std::string& text) {
+  const std::string trimmed = text.substr(0, text.find_last_not_of('\n') + 1);
+  return trimmed.substr(trimmed.rfind('\n') + 1);
+}
+
+TEST(WbeCliTest, TokenCreateListRevokeWhileAServerHoldsTheDataDirectory) {
+  const std::filesystem::path data =
+      std::filesystem::path(WBE_BINARY_DIR) / "test-output" / "cli-token";
+  std::filesystem::remove_all(data);
+  EXPECT_NE(RunWbe("--help").out.find("token"), std::string::npos);
+  // A running server holds the lock; token management must not need it.
+  const wbe::DataDirLock server_lock = wbe::DataDirLock::Acquire(data.string());
+  const wbe::ApiTokenStore server_store(data.string());
+  EXPECT_TRUE(server_store.List().empty());
+
+  const RunResult created =
+      RunWbe("token create --data " + data.string() + " --role lab --name lab-1");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string token = LastLine(created.out);
+  EXPECT_EQ(token.rfind("wbe_", 0), 0u) << created.out;
+  EXPECT_NE(created.out.find("shown only once"), std::string::npos) << created.out;
+  EXPECT_NE(created.out.find("lab-1"), std::string::npos) << created.out;
+  const std::optional<wbe::Principal> principal = server_store.Authenticate(token);
+  ASSERT_TRUE(principal.has_value()) << token;
+  EXPECT_EQ(principal->name, "lab-1");
+  EXPECT_EQ(principal->role, wbe::Role::kLab);
+
+  const std::string secret = token.substr(token.rfind('_') + 1);
+  const std::string token_id = token.substr(4, 12);
+  const RunResult table = RunWbe("token list --data " + data.string());
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("lab-1"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(token_id), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("active"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find(secret), std::string::npos) << table.out;
+  const RunResult json = RunWbe("token list --json --data " + data.string());
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json tokens = nlohmann::json::parse(json.out);
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0]["role"], "lab");
+  EXPECT_EQ(tokens[0]["token_id"], token_id);
+  EXPECT_EQ(json.out.find(secret), std::string::npos) << json.out;
+  EXPECT_EQ(json.out.find("sha256"), std::string::npos) << json.out;
+  EXPECT_EQ(json.out.find("salt"), std::string::npos) << json.out;
+
+  const RunResult duplicate =
+      RunWbe("token create --data " + data.string() + " --role admin --name lab-1");
+  EXPECT_EQ(duplicate.exit_code, 2);
+  EXPECT_EQ(LineCount(duplicate.err), 1u) << duplicate.err;
+  EXPECT_NE(duplicate.err.find("lab-1"), std::string::npos) << duplicate.err;
+
+  const RunResult revoked = RunWbe("token revoke --data " + data.string() + " --name lab-1");
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_FALSE(server_store.Authenticate(token).has_value());
+  EXPECT_NE(RunWbe("token list --data " + data.string()).out.find("revoked"), std::string::npos);
+  const RunResult again = RunWbe("token revoke --data " + data.string() + " --name lab-1");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_EQ(LineCount(again.err), 1u) << again.err;
+
+  const std::vector<wbe::AuditRecord> audit =
+      wbe::AuditLog::ReadAll(wbe::AuditLog::PathFor(data.string()));
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[0].action, "token create");
+  EXPECT_EQ(audit[0].target, "lab-1");
+  EXPECT_EQ(audit[0].outcome, "created");
+  EXPECT_EQ(audit[0].actor.rfind("cli:", 0), 0u) << audit[0].actor;
+  EXPECT_EQ(audit[1].action, "token revoke");
+  EXPECT_EQ(audit[1].outcome, "revoked");
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(data)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(bytes.find(secret), std::string::npos) << entry.path();
+  }
+}
+
+TEST(WbeCliTest, BadTokenArgumentsFailWithOneLine) {
+  const std::string data =
+      (std::filesystem::path(WBE_BINARY_DIR) / "test-output" / "cli-token-bad").string();
+  std::filesystem::remove_all(data);
+  const struct {
+    std::string args;
+    std::string expected;
+  } cases[] = {
+      {"token create --data " + data + " --role root --name x", "--role"},
+      {"token create --data " + data + " --name x", "--role"},
+      {"token create --data " + data + " --role lab --name 'a b'", "a b"},
+      {"token revoke --data " + data + " --name nobody", "nobody"},
+  };
+  for (const auto& c : cases) {
+    const RunResult r = RunWbe(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_EQ(LineCount(r.err), 1u) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.out.find("wbe_"), std::string::npos) << c.args << "\n" << r.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(wbe::ApiTokenStore::PathFor(data)));
 }
 
 }  // namespace

@@ -1,0 +1,148 @@
+#include "pipeline/audit/audit_log.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <utility>
+
+#include "models/core/input_error.h"
+#include "pipeline/archive/batch_manifest.h"
+#include "pipeline/archive/durable_file.h"
+
+namespace wbe {
+namespace {
+
+using Json = nlohmann::json;
+using OrderedJson = nlohmann::ordered_json;
+
+[[noreturn]] void ThrowErrno(const std::string& path, const std::string& what, int error) {
+  throw std::runtime_error(path + ": " + what + ": " + std::strerror(error));
+}
+
+// Built for both JSON flavours: ToJson returns the usual one, the file gets fields in reading
+// order (time first).
+template <typename JsonType>
+JsonType RecordJson(const AuditRecord& r) {
+  JsonType j;
+  j["time_utc"] = r.time_utc;
+  j["actor"] = r.actor;
+  j["role"] = r.role;
+  j["action"] = r.action;
+  j["target"] = r.target;
+  j["status"] = r.status;
+  j["outcome"] = r.outcome;
+  j["detail"] = r.detail;
+  j["request_id"] = r.request_id;
+  return j;
+}
+
+// An exclusive flock(2) on the log for one append. AppendDurably cuts off a trailing fragment
+// as torn by a crash; without the lock that fragment could be another process's line still
+// being written.
+class AppendLock {
+ public:
+  explicit AppendLock(const std::string& path)
+      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
+    if (fd_ < 0) ThrowErrno(path, "cannot open the audit log", errno);
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        const int error = errno;
+        ::close(fd_);
+        ThrowErrno(path, "cannot lock the audit log", error);
+      }
+    }
+  }
+  ~AppendLock() { ::close(fd_); }  // closing releases the flock
+  AppendLock(const AppendLock&) = delete;
+  AppendLock& operator=(const AppendLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+AuditRecord FromJson(const Json& j, const std::string& path, long line) {
+  const auto fail = [&](const std::string& field, const std::string& message) {
+    throw InputError(path, line, field, message);
+  };
+  if (!j.is_object()) fail("", "an audit line must be a JSON object");
+  // Unknown fields are ignored, so an older wbe can read a newer log.
+  const auto string = [&](const char* field) {
+    const auto it = j.find(field);
+    if (it == j.end()) fail(field, "missing");
+    if (!it->is_string()) fail(field, "must be a string");
+    return it->get<std::string>();
+  };
+  AuditRecord r;
+  r.time_utc = string("time_utc");
+  r.actor = string("actor");
+  r.role = string("role");
+  r.action = string("action");
+  r.target = string("target");
+  const auto status = j.find("status");
+  if (status == j.end()) fail("status", "missing");
+  if (!status->is_number_integer()) fail("status", "must be an integer");
+  r.status = status->get<int>();
+  r.outcome = string("outcome");
+  r.detail = string("detail");
+  r.request_id = string("request_id");
+  return r;
+}
+
+}  // namespace
+
+bool AuditRecord::operator==(const AuditRecord& o) const {
+  return time_utc == o.time_utc && actor == o.actor && role == o.role && action == o.action &&
+         target == o.target && status == o.status && outcome == o.outcome && detail == o.detail &&
+         request_id == o.request_id;
+}
+
+nlohmann::json ToJson(const AuditRecord& record) { return RecordJson<Json>(record); }
+
+std::string AuditLog::PathFor(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "audit" / "audit.jsonl").string();
+}
+
+AuditLog::AuditLog(std::string path) : path_(std::move(path)) {}
+
+void AuditLog::Append(const AuditRecord& record) {
+  OrderedJson line = RecordJson<OrderedJson>(record);
+  if (record.time_utc.empty()) line["time_utc"] = UtcNowIso8601();
+  const std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace);
+
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (!directory_ready_) {
+    const std::string directory = std::filesystem::path(path_).parent_path().string();
+    if (!directory.empty()) CreateDirectoriesDurably(directory);
+    directory_ready_ = true;
+  }
+  const AppendLock file_lock(path_);
+  AppendDurably(path_, text);
+}
+
+std::vector<AuditRecord> AuditLog::ReadAll(const std::string& path) {
+  const std::string text = ReadWholeLines(path).text;
+  std::vector<AuditRecord> records;
+  long line_number = 0;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    Json j;
+    try {
+      j = Json::parse(line);
+    } catch (const Json::exception& e) {
+      throw InputError(path, line_number, "", std::string("not JSON (corrupt line): ") + e.what());
+    }
+    records.push_back(FromJson(j, path, line_number));
+  }
+  return records;
+}
+
+}  // namespace wbe

@@ -1,0 +1,2 @@
+list(APPEND WBE_PIPELINE_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/audit_log.cc)

@@ -1,0 +1,104 @@
+#include <map>
+#include <set>
+
+#include "pipeline/server/api_json.h"
+#include "pipeline/server/api_routes.h"
+
+namespace wbe {
+namespace {
+
+void GetMeasurements(ApiExchange& exchange, const ServerContext& context) {
+  const auto snapshot = context.service->Snapshot();
+  const std::optional<std::string> site = exchange.Query("site");
+  const std::optional<std::string> analyte = exchange.Query("analyte");
+  const std::optional<DayIndex> from = exchange.QueryDay("from");
+  const std::optional<DayIndex> to = exchange.QueryDay("to");
+  // A lab sees the results of its own batches only.
+  std::optional<std::set<std::string>> own_batches;
+  const Principal& caller = exchange.Caller();
+  if (caller.role == Role::kLab) {
+    own_batches.emplace();
+    for (const ManifestEntry& entry : *context.service->Entries()) {
+      if (entry.kind == UploadKind::kLabBatch && entry.uploader == caller.name) {
+        own_batches->insert(BatchVersionId(entry.batch_id, entry.version));
+      }
+    }
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const Measurement& m : snapshot->measurements) {
+    if (site && m.site_id != *site) continue;
+    if (analyte && m.analyte != *analyte) continue;
+    if ((from && m.day < *from) || (to && m.day > *to)) continue;
+    if (own_batches && !own_batches->count(m.batch_id)) continue;
+    rows.push_back(MeasurementJson(m));
+  }
+  if (exchange.WantsCsv()) {
+    exchange.SendBytes(200, "text/csv; charset=utf-8",
+                       JsonRowsToCsv({"site_id", "date", "analyte", "concentration_ng_per_l",
+                                      "censored", "loq_ng_per_l", "batch_id", "qc_flags"},
+                                     rows));
+    return;
+  }
+  exchange.SendJson(200, {{"measurements", rows}});
+}
+
+void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
+  const auto snapshot = context.service->Snapshot();
+  const std::optional<std::string> site = exchange.Query("site");
+  const std::optional<std::string> district = exchange.Query("district");
+  const std::optional<std::string> drug = exchange.Query("drug");
+  const std::optional<DayIndex> from = exchange.QueryDay("from");
+  const std::optional<DayIndex> to = exchange.QueryDay("to");
+  const City& city = snapshot->city;
+  if (district && city.FindDistrict(*district) == nullptr) {
+    throw HttpError(404, "no district '" + *district + "' in the city");
+  }
+  std::map<std::string, std::vector<std::string>> districts_of_site;
+  for (const SamplingSite& s : city.sites) {
+    std::vector<std::string>& ids = districts_of_site[s.id];
+    for (const DistrictPath& path : city.UpstreamDistricts(s.id)) {
+      ids.push_back(city.districts[path.district_index].id);
+    }
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SiteDayEstimate& e : snapshot->site_estimates) {
+    if (site && e.site_id != *site) continue;
+    if (drug && e.drug != *drug) continue;
+    if ((from && e.day < *from) || (to && e.day > *to)) continue;
+    const std::vector<std::string>& districts = districts_of_site[e.site_id];
+    if (district &&
+        std::find(districts.begin(), districts.end(), *district) == districts.end()) {
+      continue;
+    }
+    rows.push_back(SiteEstimateJson(e, districts));
+  }
+  if (exchange.WantsCsv()) {
+    std::vector<std::string> columns = {"site_id", "date", "drug", "biomarker", "censored",
+                                        "population", "districts"};
+    for (const char* value : {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
+                              "consumption_mg_per_day_per_1000", "doses_per_day_per_1000",
+                              "users_per_1000"}) {
+      for (const char* part : {"point", "median", "p05", "p95"}) {
+        columns.push_back(std::string(value) + "." + part);
+      }
+    }
+    for (const char* part : {"batch_ids", "catalogue_version", "draws", "seed"}) {
+      columns.push_back(std::string("provenance.") + part);
+    }
+    columns.push_back("note");
+    exchange.SendBytes(200, "text/csv; charset=utf-8", JsonRowsToCsv(columns, rows));
+    return;
+  }
+  exchange.SendJson(200, {{"level", "site"}, {"estimates", rows}});
+}
+
+}  // namespace
+
+void AddQueryRoutes(RouteTable* routes, const ServerContext* context) {
+  routes->Add({"GET", "/api/v1/measurements", false, {Role::kLab, Role::kAnalyst},
+               [context](ApiExchange& e) { GetMeasurements(e, *context); }});
+  routes->Add({"GET", "/api/v1/estimates", false, {Role::kAnalyst},
+               [context](ApiExchange& e) { GetEstimates(e, *context); }});
+}
+
+}  // namespace wbe

@@ -1,0 +1,82 @@
+#include "pipeline/server/wbe_http_server.h"
+
+#include <filesystem>
+#include <thread>
+
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/NetException.h>
+
+#include "models/core/data_paths.h"
+#include "models/core/text_files.h"
+#include "pipeline/server/api_routes.h"
+
+namespace wbe {
+namespace fs = std::filesystem;
+
+WbeHttpServer::WbeHttpServer(const ServerOptions& options, DataService* service,
+                             ApiTokenStore* tokens, AuditLog* audit)
+    : pool_(2, options.threads + 2) {
+  std::string why;
+  if (!options.Check(&why)) throw std::invalid_argument("server options: " + why);
+  context_.options = options;
+  context_.service = service;
+  context_.tokens = tokens;
+  context_.audit = audit;
+  context_.spool_dir = (fs::path(options.data_dir) / "tmp" / "uploads").string();
+  context_.openapi_json =
+      ReadWholeFile(DataPath("data-schemas/openapi.json"), "OpenAPI document");
+  const std::string access_path = options.access_log.empty()
+                                      ? (fs::path(options.data_dir) / "logs" / "access.jsonl").string()
+                                      : options.access_log;
+  access_log_ = std::make_unique<AccessLog>(access_path);
+  context_.access_log = access_log_.get();
+  // Spool files left by a crash are incomplete request bodies that were never acknowledged.
+  std::error_code error;
+  fs::remove_all(context_.spool_dir, error);
+  routes_ = BuildApiRoutes(&context_);
+}
+
+WbeHttpServer::~WbeHttpServer() { Stop(std::chrono::seconds(2)); }
+
+void WbeHttpServer::Start() {
+  if (running_) return;
+  try {
+    socket_ = Poco::Net::ServerSocket(
+        Poco::Net::SocketAddress(context_.options.bind_address,
+                                 static_cast<Poco::UInt16>(context_.options.port)),
+        /*backlog=*/context_.options.queue);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot listen on " + context_.options.bind_address + ":" +
+                             std::to_string(context_.options.port) + ": " + e.displayText());
+  }
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(context_.options.threads);
+  params->setMaxQueued(context_.options.queue);
+  params->setTimeout(Poco::Timespan(context_.options.idle_timeout_s, 0));
+  params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(context_.options.idle_timeout_s, 0));
+  params->setMaxKeepAliveRequests(1000);
+  params->setServerName("wbe");
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new ApiRequestHandlerFactory(&context_, &routes_), pool_, socket_, params);
+  server_->start();
+  running_ = true;
+}
+
+uint16_t WbeHttpServer::port() const { return socket_.address().port(); }
+
+void WbeHttpServer::Stop(std::chrono::milliseconds grace) {
+  if (!running_) return;
+  running_ = false;
+  // Stop accepting; requests in progress run to completion, idle keep-alive connections close.
+  server_->stopAll(false);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (server_->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (server_->currentConnections() > 0) server_->stopAll(true);
+  pool_.joinAll();
+  server_.reset();
+}
+
+}  // namespace wbe

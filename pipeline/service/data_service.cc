@@ -1,0 +1,528 @@
+#include "pipeline/service/data_service.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <utility>
+
+#include "models/city/city_io.h"
+#include "models/core/input_error.h"
+#include "models/core/text_files.h"
+#include "pipeline/archive/raw_archive.h"
+#include "pipeline/ingest/batch_parser.h"
+
+namespace wbe {
+namespace fs = std::filesystem;
+namespace {
+
+int64_t LastSeq(const Manifest& manifest) {
+  return manifest.Entries().empty() ? 0 : manifest.Entries().back().seq;
+}
+
+bool InSet(const SiteDaySet& set, const std::string& site_id, DayIndex day) {
+  return set.count({site_id, day}) > 0;
+}
+
+}  // namespace
+
+bool DataServiceOptions::Check(std::string* why) const {
+  const auto fail = [&](const std::string& message) {
+    if (why != nullptr) *why = message;
+    return false;
+  };
+  if (data_dir.empty()) return fail("a data directory is needed");
+  if (estimate_draws < 0) return fail("estimate_draws must not be negative");
+  if (estimate_threads < 1) return fail("estimate_threads must be at least 1");
+  return true;
+}
+
+std::unique_ptr<DataService> DataService::Open(const DataServiceOptions& options,
+                                               const DrugCatalogue& catalogue, Log log) {
+  std::string why;
+  if (!options.Check(&why)) throw std::invalid_argument(why);
+  const DataDirLayout layout(options.data_dir);
+  DataDirLock lock = DataDirLock::Acquire(layout.data_dir);
+  Manifest manifest = Manifest::Load(layout.archive_root);
+  manifest.MakeDurable();  // lines a killed writer left unsynced are acknowledged from now on
+  return std::unique_ptr<DataService>(
+      new DataService(options, catalogue, std::move(log), std::move(lock), std::move(manifest)));
+}
+
+DataService::DataService(const DataServiceOptions& options, const DrugCatalogue& catalogue,
+                         Log log, DataDirLock lock, Manifest manifest)
+    : options_(options),
+      catalogue_(catalogue),
+      log_(std::move(log)),
+      layout_(options.data_dir),
+      lock_(std::move(lock)),
+      methods_(options.data_dir, catalogue),
+      manifest_(std::move(manifest)) {
+  const auto say = [&](const std::string& line) {
+    if (log_) log_(line);
+  };
+  const RawArchive archive(layout_.archive_root);
+  const ArchiveReport report = CheckArchive(archive, manifest_, /*verify_contents=*/false);
+  if (!report.unreferenced_objects.empty()) {
+    say(std::to_string(report.unreferenced_objects.size()) +
+        " archived objects have no manifest line (uploads interrupted before they were "
+        "acknowledged); kept");
+  }
+  if (!report.debris.empty()) {
+    say(std::to_string(report.debris.size()) + " temp files left by a crash under " +
+        layout_.archive_root + "/raw; kept for inspection");
+  }
+  if (report.damaged()) {
+    say("the archive is damaged: " + std::to_string(report.missing_objects.size()) +
+        " objects named by the manifest are missing; restore them from a backup");
+  }
+
+  const int64_t last = LastSeq(manifest_);
+  StoreContents contents;
+  bool current = false;
+  if (fs::exists(layout_.store_path)) {
+    try {
+      contents = Hdf5Store::Read(layout_.store_path);
+      current = StoreManifestSeq(contents) == last;
+      if (!current) {
+        say("the store reflects upload " + std::to_string(StoreManifestSeq(contents)) +
+            " of " + std::to_string(last) + "; rebuilding it from the archive");
+      }
+    } catch (const std::exception& e) {
+      say(std::string("the store cannot be read (") + e.what() +
+          "); rebuilding it from the archive");
+    }
+  } else if (last == 0) {
+    current = true;
+    SetStoreManifestSeq(&contents, 0);
+  } else {
+    say("no store yet; building it from the archive");
+  }
+  if (!current) {
+    const StoreRebuildSummary summary = RebuildStoreLocked(layout_, manifest_, catalogue_);
+    say(summary.BriefReport());
+    for (const std::string& problem : summary.problems) say("  " + problem);
+    contents = Hdf5Store::Read(layout_.store_path);
+  }
+  store_seq_on_disk_ = fs::exists(layout_.store_path) ? StoreManifestSeq(contents) : 0;
+  const bool estimates_behind = StoreEstimatedSeq(contents) < last;
+  const bool has_measurements = !contents.measurements.empty();
+  snapshot_ = std::make_shared<const StoreContents>(std::move(contents));
+  entries_ = std::make_shared<const std::vector<ManifestEntry>>(manifest_.Entries());
+  if (report.damaged()) {
+    archive_problem_ = std::to_string(report.missing_objects.size()) +
+                       " archived uploads are missing from the archive";
+  }
+  worker_ = std::thread([this] { WorkerLoop(); });
+  if (estimates_behind && has_measurements) {
+    say("estimates lag the uploads; re-estimating every site-day in the background");
+    Enqueue("start-up: estimates behind upload " + std::to_string(last), std::nullopt, last);
+  }
+}
+
+DataService::~DataService() { Shutdown(); }
+
+void DataService::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (shut_down_) return;
+    stopping_ = true;
+  }
+  state_changed_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  PersistIfBehind();
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  shut_down_ = true;
+  lock_.Release();
+}
+
+std::shared_ptr<const StoreContents> DataService::Snapshot() const {
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  return snapshot_;
+}
+
+std::shared_ptr<const std::vector<ManifestEntry>> DataService::Entries() const {
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  return entries_;
+}
+
+std::optional<ManifestEntry> DataService::FindBySha256(const std::string& sha256) const {
+  for (const ManifestEntry& entry : *Entries()) {
+    if (entry.sha256 == sha256) return entry;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> DataService::KnownSites() const {
+  std::vector<std::string> sites;
+  for (const SamplingSite& site : Snapshot()->city.sites) sites.push_back(site.id);
+  return sites;
+}
+
+void DataService::Publish(std::shared_ptr<const StoreContents> next) {
+  auto entries = std::make_shared<const std::vector<ManifestEntry>>(manifest_.Entries());
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    snapshot_ = std::move(next);
+    entries_ = std::move(entries);
+    ++revision_;
+  }
+  state_changed_.notify_all();
+}
+
+std::optional<std::string> DataService::Enqueue(const std::string& cause,
+                                                std::optional<SiteDaySet> site_days,
+                                                int64_t through_seq) {
+  const size_t count = site_days ? site_days->size() : SiteDaysOf(Snapshot()->measurements).size();
+  const std::string id = jobs_.Add(cause, count);
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (stopping_) {
+      jobs_.MarkFinished(id, false, 0, "the server is stopping; the next start re-runs it");
+      return id;
+    }
+    queue_.push_back({id, std::move(site_days), through_seq});
+  }
+  state_changed_.notify_all();
+  return id;
+}
+
+namespace {
+
+void CheckIdempotencyKey(const Manifest& manifest, const std::optional<std::string>& key,
+                         const std::string& sha256) {
+  if (!key) return;
+  const auto used = manifest.FindByIdempotencyKey(*key);
+  if (used && used->sha256 != sha256) {
+    throw IdempotencyConflict("the Idempotency-Key was used on " + used->uploaded_utc +
+                              " for a different file (" + used->source_name +
+                              "); use a new key for new content");
+  }
+}
+
+}  // namespace
+
+UploadOutcome DataService::ExistingUpload(const ManifestEntry& entry) const {
+  UploadOutcome outcome;
+  outcome.created = false;
+  outcome.entry = entry;
+  if (entry.kind == UploadKind::kLabBatch) {
+    outcome.result = Requantify(entry);
+    outcome.result.already_ingested = true;
+  }
+  return outcome;
+}
+
+IngestResult DataService::Requantify(const ManifestEntry& entry) const {
+  if (entry.kind != UploadKind::kLabBatch || !entry.method) {
+    throw std::logic_error("Requantify needs a lab batch with a method");
+  }
+  const RawArchive archive(layout_.archive_root);
+  PreparedBatch prepared = PrepareBatch(
+      catalogue_, archive.Get(entry.sha256), entry.source_name, archive.Get(entry.method->sha256),
+      entry.method->file_name, ParseBatchFormat(entry.format), entry.batch_id, TodayUtc(), {});
+  IngestResult& result = prepared.result;
+  result.batch_id = entry.batch_id;
+  result.version = entry.version;
+  result.measurements = MeasurementsFrom(result.quantification, catalogue_,
+                                         BatchVersionId(entry.batch_id, entry.version));
+  result.store_updated = entry.verdict != Verdict::kRejected;
+  return std::move(prepared.result);
+}
+
+UploadOutcome DataService::UploadBatch(const BatchUploadRequest& request) {
+  const std::string sha256 = Sha256HexOfFile(request.body_path);
+  {
+    std::lock_guard<std::mutex> write(write_mutex_);
+    if (const auto existing = manifest_.FindBySha256(sha256)) return ExistingUpload(*existing);
+    CheckIdempotencyKey(manifest_, request.idempotency_key, sha256);
+  }
+  // Parsing and QC, the slow part, run outside the write lock.
+  const std::string bytes = ReadWholeFile(request.body_path, "upload");
+  PreparedBatch prepared =
+      PrepareBatch(catalogue_, bytes, request.source_name, request.method_bytes,
+                   request.method_file_name, request.format, request.batch_id, TodayUtc(),
+                   KnownSites());
+  if (prepared.result.sha256 != sha256) {
+    throw std::runtime_error("the spooled upload changed while it was being read");
+  }
+
+  std::unique_lock<std::mutex> write(write_mutex_);
+  if (const auto existing = manifest_.FindBySha256(sha256)) {
+    write.unlock();  // a concurrent upload of the same bytes won the race
+    return ExistingUpload(*existing);
+  }
+  CheckIdempotencyKey(manifest_, request.idempotency_key, sha256);
+  RawArchive archive(layout_.archive_root);
+  const StoredObject method_object = archive.Put(prepared.method_bytes);
+  const StoredObject batch_object = archive.Put(bytes);
+  const ManifestAppend appended =
+      manifest_.Append(ManifestEntryFor(prepared, method_object.sha256, batch_object.size_bytes,
+                                        request.uploader, request.idempotency_key));
+
+  UploadOutcome outcome;
+  outcome.created = true;
+  outcome.entry = appended.entry;
+  outcome.result = std::move(prepared.result);
+  IngestResult& result = outcome.result;
+  result.version = appended.entry.version;
+  result.measurements = MeasurementsFrom(result.quantification, catalogue_,
+                                         BatchVersionId(result.batch_id, result.version));
+  const std::shared_ptr<const StoreContents> current = Snapshot();
+  auto next = std::make_shared<StoreContents>(*current);
+  SiteDaySet touched;
+  if (result.accepted()) {
+    const std::string prefix = result.batch_id + "@v";
+    for (const Measurement& m : current->measurements) {
+      if (m.batch_id.rfind(prefix, 0) == 0) touched.insert({m.site_id, m.day});
+    }
+    ReplaceBatchMeasurements(next.get(), result.batch_id, result.measurements);
+    const SiteDaySet fresh = SiteDaysOf(result.measurements);
+    touched.insert(fresh.begin(), fresh.end());
+    result.store_updated = true;
+  }
+  SetStoreManifestSeq(next.get(), appended.entry.seq);
+  next->attributes["updated_utc"] = UtcNowIso8601();
+  Publish(std::move(next));
+  if (!touched.empty()) {
+    outcome.job_id = Enqueue("batch " + BatchVersionId(result.batch_id, result.version),
+                             std::move(touched), appended.entry.seq);
+  }
+  return outcome;
+}
+
+UploadOutcome DataService::UploadFlows(const std::string& body_path,
+                                       const std::string& source_name, const std::string& format,
+                                       const std::string& uploader,
+                                       const std::optional<std::string>& idempotency_key) {
+  const std::string sha256 = Sha256HexOfFile(body_path);
+  {
+    std::lock_guard<std::mutex> write(write_mutex_);
+    if (const auto existing = manifest_.FindBySha256(sha256)) return ExistingUpload(*existing);
+    CheckIdempotencyKey(manifest_, idempotency_key, sha256);
+  }
+  const std::string bytes = ReadWholeFile(body_path, "upload");
+  const std::vector<FlowRecord> flows =
+      ParseFlowsUpload(bytes, format, source_name, KnownSites());
+
+  std::unique_lock<std::mutex> write(write_mutex_);
+  if (const auto existing = manifest_.FindBySha256(sha256)) {
+    write.unlock();
+    return ExistingUpload(*existing);
+  }
+  CheckIdempotencyKey(manifest_, idempotency_key, sha256);
+  RawArchive archive(layout_.archive_root);
+  const StoredObject object = archive.Put(bytes);
+  ManifestEntry entry;
+  entry.sha256 = object.sha256;
+  entry.size_bytes = object.size_bytes;
+  entry.source_name = source_name;
+  entry.kind = UploadKind::kFlows;
+  entry.format = format;
+  entry.uploader = uploader;
+  entry.batch_id = "flows:" + source_name;  // a corrected file of the same name supersedes it
+  entry.verdict = Verdict::kAccepted;
+  entry.idempotency_key = idempotency_key;
+  const ManifestAppend appended = manifest_.Append(entry);
+
+  const std::shared_ptr<const StoreContents> current = Snapshot();
+  auto next = std::make_shared<StoreContents>(*current);
+  MergeFlows(&next->flows, flows);
+  SetStoreManifestSeq(next.get(), appended.entry.seq);
+  next->attributes["updated_utc"] = UtcNowIso8601();
+  SiteDaySet touched;
+  const SiteDaySet measured = SiteDaysOf(current->measurements);
+  for (const FlowRecord& flow : flows) {
+    if (InSet(measured, flow.site_id, flow.day)) touched.insert({flow.site_id, flow.day});
+  }
+  Publish(std::move(next));
+  UploadOutcome outcome;
+  outcome.created = true;
+  outcome.entry = appended.entry;
+  outcome.records = flows.size();
+  if (!touched.empty()) {
+    outcome.job_id = Enqueue("flows " + source_name, std::move(touched), appended.entry.seq);
+  }
+  return outcome;
+}
+
+UploadOutcome DataService::ReplaceCity(const City& city, const std::string& uploader) {
+  city.Validate();
+  std::lock_guard<std::mutex> write(write_mutex_);
+  UploadOutcome outcome;
+  outcome.records = city.districts.size() + city.sites.size();
+  const std::shared_ptr<const StoreContents> current = Snapshot();
+  if (CityToJson(current->city) == CityToJson(city)) {
+    for (const ManifestEntry& entry : manifest_.Entries()) {
+      if (entry.kind == UploadKind::kCity) outcome.entry = entry;  // the newest city line
+    }
+    return outcome;
+  }
+  // Stamped, so that returning to an older city is a new version rather than a duplicate.
+  nlohmann::json document = CityToJson(city);
+  const std::string when = UtcNowIso8601();
+  document["description"] = "set through the API by " + uploader + " at " + when;
+  const std::string bytes = document.dump(2) + "\n";
+  RawArchive archive(layout_.archive_root);
+  const StoredObject object = archive.Put(bytes);
+  ManifestEntry entry;
+  entry.sha256 = object.sha256;
+  entry.size_bytes = object.size_bytes;
+  entry.source_name = "city-" + when + ".json";
+  entry.kind = UploadKind::kCity;
+  entry.format = "city_json";
+  entry.uploader = uploader;
+  entry.uploaded_utc = when;
+  entry.batch_id = "city";
+  entry.verdict = Verdict::kAccepted;
+  const ManifestAppend appended = manifest_.Append(entry);
+  auto next = std::make_shared<StoreContents>(*current);
+  next->city = city;
+  SetStoreManifestSeq(next.get(), appended.entry.seq);
+  next->attributes["updated_utc"] = when;
+  const bool has_measurements = !next->measurements.empty();
+  Publish(std::move(next));
+  outcome.created = appended.appended;
+  outcome.entry = appended.entry;
+  if (has_measurements) {
+    // Populations and travel times changed: every estimate may change.
+    outcome.job_id = Enqueue("city " + entry.source_name, std::nullopt, appended.entry.seq);
+  }
+  return outcome;
+}
+
+std::string DataService::ArchivedBytes(const std::string& sha256) const {
+  return RawArchive(layout_.archive_root).Get(sha256);
+}
+
+ReadyState DataService::Ready() const {
+  ReadyState state;
+  const auto entries = Entries();
+  state.manifest_seq = entries->empty() ? 0 : entries->back().seq;
+  state.pending_jobs = jobs_.Pending();
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  state.store_seq_on_disk = store_seq_on_disk_;
+  if (shut_down_ || stopping_) {
+    state.reason = "the server is stopping";
+  } else if (!archive_problem_.empty()) {
+    state.reason = archive_problem_;
+  } else if (!store_error_.empty()) {
+    state.reason = "the store file cannot be written: " + store_error_;
+  }
+  state.ready = state.reason.empty();
+  return state;
+}
+
+void DataService::WaitUntilIdle() {
+  std::unique_lock<std::mutex> lock(state_mutex_);
+  state_changed_.wait(lock, [&] {
+    return shut_down_ || (queue_.empty() && !busy_ && persisted_revision_ >= revision_);
+  });
+}
+
+void DataService::WorkerLoop() {
+  for (;;) {
+    std::vector<PendingJob> jobs;
+    {
+      std::unique_lock<std::mutex> lock(state_mutex_);
+      state_changed_.wait(lock, [&] {
+        return stopping_ || !queue_.empty() || persisted_revision_ < revision_;
+      });
+      if (stopping_) {
+        for (const PendingJob& job : queue_) {
+          jobs_.MarkFinished(job.id, false, 0, "the server stopped first; the next start re-runs it");
+        }
+        queue_.clear();
+        break;
+      }
+      jobs.swap(queue_);
+      busy_ = true;
+    }
+    if (!jobs.empty()) RunJobs(std::move(jobs));
+    PersistIfBehind();
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      busy_ = false;
+    }
+    state_changed_.notify_all();
+  }
+  state_changed_.notify_all();
+}
+
+void DataService::RunJobs(std::vector<PendingJob> jobs) {
+  // Pending jobs run as one: the union of their site-days, estimated once.
+  bool all = false;
+  SiteDaySet site_days;
+  int64_t through_seq = 0;
+  for (const PendingJob& job : jobs) {
+    jobs_.MarkRunning(job.id);
+    if (!job.site_days) {
+      all = true;
+    } else {
+      site_days.insert(job.site_days->begin(), job.site_days->end());
+    }
+    through_seq = std::max(through_seq, job.through_seq);
+  }
+  StoreContents work = *Snapshot();
+  SiteDayBackCalculationOptions options;
+  options.uncertainty.draws = options_.estimate_draws;
+  options.uncertainty.seed = options_.estimate_seed;
+  options.threads = options_.estimate_threads;
+  ReestimateSummary summary;
+  try {
+    summary = ReestimateSiteDays(catalogue_, all ? nullptr : &site_days, options, &work);
+  } catch (const std::exception& e) {
+    for (const PendingJob& job : jobs) jobs_.MarkFinished(job.id, false, 0, e.what());
+    if (log_) log_(std::string("re-estimation failed: ") + e.what());
+    return;
+  }
+  {
+    // Merge into the newest snapshot: uploads that arrived meanwhile queued their own jobs.
+    std::lock_guard<std::mutex> write(write_mutex_);
+    auto next = std::make_shared<StoreContents>(*Snapshot());
+    if (all) {
+      next->site_estimates = std::move(work.site_estimates);
+    } else {
+      std::vector<SiteDayEstimate>& estimates = next->site_estimates;
+      estimates.erase(std::remove_if(estimates.begin(), estimates.end(),
+                                     [&](const SiteDayEstimate& e) {
+                                       return InSet(site_days, e.site_id, e.day);
+                                     }),
+                      estimates.end());
+      for (SiteDayEstimate& e : work.site_estimates) {
+        if (InSet(site_days, e.site_id, e.day)) estimates.push_back(std::move(e));
+      }
+    }
+    SetStoreEstimatedSeq(next.get(), through_seq);
+    next->attributes["estimate_draws"] = std::to_string(options_.estimate_draws);
+    next->attributes["catalogue_version"] = catalogue_.version();
+    Publish(std::move(next));
+  }
+  const std::string message = summary.skipped == 0
+                                  ? std::string()
+                                  : std::to_string(summary.skipped) +
+                                        " measurements could not be used (e.g. no flow that day)";
+  for (const PendingJob& job : jobs) jobs_.MarkFinished(job.id, true, summary.estimates, message);
+}
+
+void DataService::PersistIfBehind() {
+  std::shared_ptr<const StoreContents> snapshot;
+  uint64_t revision = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (persisted_revision_ >= revision_) return;
+    snapshot = snapshot_;
+    revision = revision_;
+  }
+  std::string error;
+  try {
+    Hdf5Store::Write(layout_.store_path, *snapshot);
+  } catch (const std::exception& e) {
+    error = e.what();
+    if (log_) log_("cannot write the store (the archive is safe; the next start rebuilds): " + error);
+  }
+  std::lock_guard<std::mutex> lock(state_mutex_);
+  persisted_revision_ = revision;  // on failure too: retried with the next change, not in a loop
+  store_error_ = error;
+  if (error.empty()) store_seq_on_disk_ = StoreManifestSeq(*snapshot);
+}
+
+}  // namespace wbe

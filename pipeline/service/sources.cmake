@@ -1,0 +1,4 @@
+list(APPEND WBE_PIPELINE_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/data_service.cc
+  ${CMAKE_CURRENT_LIST_DIR}/job_board.cc
+  ${CMAKE_CURRENT_LIST_DIR}/method_registry.cc)
