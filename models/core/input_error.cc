@@ -24,4 +24,23 @@ InputError::InputError(std::string file, long row, std::string field, const std:
 
 InputError::InputError(const std::string& message) : InputError("", 0, "", message) {}
 
+InputErrorList::InputErrorList(std::vector<InputError> errors)
+    : InputError(errors.at(0).file(), errors.at(0).row(), errors.at(0).field(),
+                 errors.at(0).message() +
+                     (errors.size() > 1
+                          ? " (and " + std::to_string(errors.size() - 1) + " more problems)"
+                          : std::string())),
+      errors_(std::move(errors)) {}
+
+bool InputErrorCollector::Add(const InputError& error) {
+  if (errors_.size() < limit_) errors_.push_back(error);
+  return errors_.size() < limit_;
+}
+
+void InputErrorCollector::ThrowIfAny() const {
+  if (errors_.empty()) return;
+  if (errors_.size() == 1) throw errors_.front();
+  throw InputErrorList(errors_);
+}
+
 }  // namespace wbe

@@ -118,32 +118,39 @@ LabBatch ParseLongCsv(std::string_view bytes, const std::string& source_name,
                      QuoteForMessage(cell_text) + " is not a whole number");
   };
 
+  // Row problems are collected so that one reply lists them all; file-level ones still stop.
+  InputErrorCollector problems;
   while (reader.Next(&record)) {
     if (record.AllFieldsBlank()) continue;
-    if (record.fields.size() != field_count) {
-      const bool fewer = record.fields.size() < field_count;
-      const size_t first_off = fewer ? record.fields.size() : field_count;
-      throw InputError(source_name, record.line, reader.ColumnLabel(first_off),
-                       "row has " + std::to_string(record.fields.size()) +
-                           " fields, the header has " + std::to_string(field_count) +
-                           (fewer && reader.at_end() ? ": the file seems truncated" : ""));
+    try {
+      if (record.fields.size() != field_count) {
+        const bool fewer = record.fields.size() < field_count;
+        const size_t first_off = fewer ? record.fields.size() : field_count;
+        throw InputError(source_name, record.line, reader.ColumnLabel(first_off),
+                         "row has " + std::to_string(record.fields.size()) +
+                             " fields, the header has " + std::to_string(field_count) +
+                             (fewer && reader.at_end() ? ": the file seems truncated" : ""));
+      }
+      where.row = record.line;
+      row.batch_id = text(kBatchId);
+      row.injection = whole(kInjection);
+      row.type = text(kType);
+      row.level = whole(kLevel);
+      row.site_id = text(kSiteId);
+      row.sampling_date = text(kSamplingDate);
+      row.analyte = text(kAnalyte);
+      row.area = number(kArea);
+      row.istd_area = number(kIstdArea);
+      row.retention_time_min = number(kRetentionTime);
+      row.qualifier_ratio = number(kQualifierRatio);
+      row.enrichment_factor = number(kEnrichmentFactor);
+      row.expected_concentration_ng_per_l = number(kExpectedConcentration);
+      builder.AddRow(row, where);
+    } catch (const InputError& e) {
+      if (!problems.Add(e)) break;
     }
-    where.row = record.line;
-    row.batch_id = text(kBatchId);
-    row.injection = whole(kInjection);
-    row.type = text(kType);
-    row.level = whole(kLevel);
-    row.site_id = text(kSiteId);
-    row.sampling_date = text(kSamplingDate);
-    row.analyte = text(kAnalyte);
-    row.area = number(kArea);
-    row.istd_area = number(kIstdArea);
-    row.retention_time_min = number(kRetentionTime);
-    row.qualifier_ratio = number(kQualifierRatio);
-    row.enrichment_factor = number(kEnrichmentFactor);
-    row.expected_concentration_ng_per_l = number(kExpectedConcentration);
-    builder.AddRow(row, where);
   }
+  problems.ThrowIfAny();
   builder.Finish(RowLocation{record.line > 0 ? record.line : 1, ""});
   return batch;
 }

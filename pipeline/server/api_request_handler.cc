@@ -46,6 +46,11 @@ std::string WithoutPaths(std::string message, const ServerContext& context) {
   return message;
 }
 
+nlohmann::json ProblemJson(const InputError& e, const ServerContext& context) {
+  return ProblemEntry(WithoutPaths(e.file(), context), e.row(), e.field(),
+                      WithoutPaths(e.message(), context));
+}
+
 class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   ApiRequestHandler(const ServerContext* context, const RouteTable* routes,
@@ -69,10 +74,13 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       Dispatch(exchange);
     } catch (const HttpError& e) {
       Reply(exchange, e.status(), e.what(), e.errors(), e.headers);
+    } catch (const InputErrorList& e) {
+      nlohmann::json errors = nlohmann::json::array();
+      for (const InputError& one : e.all()) errors.push_back(ProblemJson(one, *context_));
+      Reply(exchange, 422, WithoutPaths(e.what(), *context_), errors);
     } catch (const InputError& e) {
       Reply(exchange, 422, WithoutPaths(e.what(), *context_),
-            nlohmann::json::array({ProblemEntry(WithoutPaths(e.file(), *context_), e.row(),
-                                                e.field(), WithoutPaths(e.message(), *context_))}));
+            nlohmann::json::array({ProblemJson(e, *context_)}));
     } catch (const IdempotencyConflict& e) {
       Reply(exchange, 409, e.what(), nullptr);
     } catch (const Poco::TimeoutException&) {

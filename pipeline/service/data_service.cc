@@ -356,10 +356,12 @@ UploadOutcome DataService::ReplaceCity(const City& city, const std::string& uplo
     }
     return outcome;
   }
-  // Stamped, so that returning to an older city is a new version rather than a duplicate.
+  // Stamped, so that returning to an older city is a new version rather than a duplicate; the
+  // upload number makes the stamp unique within a second too.
   nlohmann::json document = CityToJson(city);
   const std::string when = UtcNowIso8601();
-  document["description"] = "set through the API by " + uploader + " at " + when;
+  document["description"] = "set through the API by " + uploader + " at " + when + " (upload " +
+                            std::to_string(LastSeq(manifest_) + 1) + ")";
   const std::string bytes = document.dump(2) + "\n";
   RawArchive archive(layout_.archive_root);
   const StoredObject object = archive.Put(bytes);

@@ -49,6 +49,24 @@ TEST(BadInputTest, NonNumericAreaReadsLikeTheExample) {
   EXPECT_EQ(what, "batch.csv:8: area: '12a4' is not a number");
 }
 
+TEST(BadInputTest, EveryBadRowOfALongCsvIsReportedAtOnce) {
+  std::string bytes = Edit(LongCsv(), 8, "4500", "12a4");
+  bytes = Edit(bytes, 9, "150200", "x");
+  bytes = Edit(bytes, 11, "120000", "-1");
+  try {
+    ParseBatchBytes(bytes, "many.csv", Catalogue(), TestOptions());
+    FAIL() << "three bad rows parsed";
+  } catch (const InputErrorList& e) {
+    ASSERT_EQ(e.all().size(), 3u);
+    EXPECT_EQ(e.all()[0].row(), 8);
+    EXPECT_EQ(e.all()[0].field(), "area");
+    EXPECT_EQ(e.all()[1].row(), 9);
+    EXPECT_EQ(e.all()[2].row(), 11);
+    EXPECT_EQ(e.row(), 8);  // the list reads as its first problem
+    EXPECT_NE(std::string(e.what()).find("and 2 more problems"), std::string::npos);
+  }
+}
+
 TEST(BadInputTest, NegativeOrNonNumericAreasInEveryFormat) {
   ExpectInputError(Parse(Edit(LongCsv(), 8, "4500", "-4500"), "b.csv"), "b.csv", 8, "area",
                    "must be zero or positive, got -4500");

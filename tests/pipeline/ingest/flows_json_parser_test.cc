@@ -39,9 +39,7 @@ void ExpectError(const std::string& json, long row, const std::string& pointer,
 // Every field of every record, NaN compared as NaN, doubles bit-exact.
 void ExpectSameFlows(const std::vector<FlowRecord>& a, const std::vector<FlowRecord>& b) {
   ASSERT_EQ(a.size(), b.size());
-  const auto same = [](double x, double y) {
-    return (std::isnan(x) && std::isnan(y)) || x == y;
-  };
+  const auto same = [](double x, double y) { return (std::isnan(x) && std::isnan(y)) || x == y; };
   for (size_t i = 0; i < a.size(); ++i) {
     SCOPED_TRACE("record " + std::to_string(i));
     EXPECT_EQ(a[i].site_id, b[i].site_id);
@@ -148,8 +146,8 @@ TEST(FlowsJsonParserTest, EntryErrorsNameRowAndPointer) {
 }
 
 TEST(FlowsJsonParserTest, WhatNamesFileRowAndPointer) {
-  const InputError e = ErrorOf(
-      R"({"flows": [{"site_id": "A", "date": "2026-08-03", "flow_m3_per_day": -1}]})");
+  const InputError e =
+      ErrorOf(R"({"flows": [{"site_id": "A", "date": "2026-08-03", "flow_m3_per_day": -1}]})");
   const std::string what = e.what();
   EXPECT_NE(what.find("flows.json"), std::string::npos) << what;
   EXPECT_NE(what.find(":1"), std::string::npos) << what;

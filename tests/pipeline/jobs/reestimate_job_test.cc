@@ -14,9 +14,8 @@ namespace {
 // Every field of an estimate, doubles bit-exact, so two estimates compare as strings.
 std::string Dump(const SiteDayEstimate& e) {
   std::string out = e.site_id + "|" + std::to_string(e.day) + "|" + e.drug + "|" + e.biomarker +
-                    "|" + (e.censored ? "c" : "-") + "|" + e.batch_ids + "|" +
-                    e.catalogue_version + "|" + std::to_string(e.draws) + "|" +
-                    std::to_string(e.seed) + "|" + e.note;
+                    "|" + (e.censored ? "c" : "-") + "|" + e.batch_ids + "|" + e.catalogue_version +
+                    "|" + std::to_string(e.draws) + "|" + std::to_string(e.seed) + "|" + e.note;
   char buffer[64];
   const auto number = [&](double value) {
     std::snprintf(buffer, sizeof(buffer), "|%a", value);
@@ -106,8 +105,7 @@ TEST_F(ReestimateJobTest, SiteDaysOfListsEachSiteDayOnce) {
 TEST_F(ReestimateJobTest, NullEstimatesEverySiteDay) {
   ASSERT_FALSE(base_->measurements.empty());
   StoreContents contents = *base_;
-  const ReestimateSummary summary =
-      ReestimateSiteDays(*catalogue_, nullptr, Options(), &contents);
+  const ReestimateSummary summary = ReestimateSiteDays(*catalogue_, nullptr, Options(), &contents);
   const SiteDaySet measured = SiteDaysOf(base_->measurements);
   EXPECT_EQ(summary.site_days, measured.size());
   EXPECT_EQ(summary.estimates, contents.site_estimates.size());
@@ -163,8 +161,7 @@ TEST_F(ReestimateJobTest, SubsetReplacesExactlyThoseSiteDays) {
   contents.measurements = kept;
 
   const StoreContents before = contents;
-  const ReestimateSummary summary =
-      ReestimateSiteDays(*catalogue_, &subset, Options(), &contents);
+  const ReestimateSummary summary = ReestimateSiteDays(*catalogue_, &subset, Options(), &contents);
   EXPECT_EQ(summary.site_days, subset.size());
 
   // Outside the subset: the same estimates, bit for bit, in the same order.
@@ -197,8 +194,7 @@ TEST_F(ReestimateJobTest, SubsetReplacesExactlyThoseSiteDays) {
   EXPECT_NE(DumpAll(fresh.site_estimates, &outside_only),
             DumpAll(contents.site_estimates, &outside_only));
   EXPECT_EQ(contents.site_estimates.size(),
-            all_before.size() - DumpAll(before.site_estimates, &subset).size() +
-                summary.estimates);
+            all_before.size() - DumpAll(before.site_estimates, &subset).size() + summary.estimates);
   EXPECT_LE(summary.estimates, all.estimates);
 }
 
@@ -224,8 +220,7 @@ TEST_F(ReestimateJobTest, NoMeasurementsLeftRemovesEveryEstimate) {
   StoreContents contents = Estimated();
   ASSERT_FALSE(contents.site_estimates.empty());
   contents.measurements.clear();
-  const ReestimateSummary summary =
-      ReestimateSiteDays(*catalogue_, nullptr, Options(), &contents);
+  const ReestimateSummary summary = ReestimateSiteDays(*catalogue_, nullptr, Options(), &contents);
   EXPECT_EQ(summary.estimates, 0u);
   EXPECT_TRUE(contents.site_estimates.empty());
 }

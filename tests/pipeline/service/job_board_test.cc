@@ -66,8 +66,7 @@ TEST(JobBoardTest, MalformedIdsAreNotFound) {
   EXPECT_TRUE(board.Find(prefix + "1").has_value());
   for (const std::string& bad :
        {std::string(), std::string("1"), prefix, prefix + "x", prefix + "1x", prefix + "-1",
-        prefix + "01x", prefix + "2", prefix + "99999999999999999999999", id + " ",
-        "x" + id}) {
+        prefix + "01x", prefix + "2", prefix + "99999999999999999999999", id + " ", "x" + id}) {
     EXPECT_FALSE(board.Find(bad).has_value()) << "'" << bad << "'";
   }
   board.MarkRunning(prefix + "2");  // unknown: ignored

@@ -10,10 +10,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/pipeline/archive/archive_test_util.h"
 #include "models/core/data_paths.h"
 #include "models/core/input_error.h"
 #include "pipeline/archive/raw_archive.h"
+#include "tests/pipeline/archive/archive_test_util.h"
 
 namespace wbe {
 namespace {
@@ -27,8 +27,8 @@ class MethodRegistryTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     catalogue_ = new DrugCatalogue(DrugCatalogue::LoadDefault());
-    method_ = new std::string(
-        FileBytes(DataPath("data-schemas/examples/wbe-demo-lab.method.json")));
+    method_ =
+        new std::string(FileBytes(DataPath("data-schemas/examples/wbe-demo-lab.method.json")));
   }
   static void TearDownTestSuite() {
     delete catalogue_;
@@ -63,8 +63,8 @@ DrugCatalogue* MethodRegistryTest::catalogue_ = nullptr;
 std::string* MethodRegistryTest::method_ = nullptr;
 
 TEST(MethodRegistryNameTest, AcceptsOnlySafeNames) {
-  for (const std::string& good : {std::string("lab1"), std::string("LAB-1_v2.3"),
-                                  std::string("a"), std::string(64, 'x'), std::string("a..b")}) {
+  for (const std::string& good : {std::string("lab1"), std::string("LAB-1_v2.3"), std::string("a"),
+                                  std::string(64, 'x'), std::string("a..b")}) {
     EXPECT_TRUE(MethodRegistry::IsValidName(good)) << good;
   }
   for (const std::string& bad :
@@ -120,7 +120,7 @@ TEST_F(MethodRegistryTest, ReplacingReturnsFalseAndKeepsTheNewBytes) {
 TEST_F(MethodRegistryTest, BadNamesAreRefused) {
   MethodRegistry registry(dir_.Str(), *catalogue_);
   for (const std::string& bad : {std::string(""), std::string("../escape"), std::string(".x"),
-                                  std::string("a/b"), std::string(65, 'n')}) {
+                                 std::string("a/b"), std::string(65, 'n')}) {
     try {
       registry.Put(bad, *method_);
       ADD_FAILURE() << "accepted '" << bad << "'";
@@ -152,8 +152,8 @@ TEST_F(MethodRegistryTest, InvalidMethodsAreRefusedAndNothingIsStored) {
   bad_unit["unit_to_ng_per_l"] = 3.5;
   bad_unit["concentration_unit"] = "ng/L";
   for (const std::string& bad :
-       {std::string("not json"), std::string("{\"name\": "), std::string("[]"),
-        std::string("{}"), no_name.dump(), bad_unit.dump()}) {
+       {std::string("not json"), std::string("{\"name\": "), std::string("[]"), std::string("{}"),
+        no_name.dump(), bad_unit.dump()}) {
     try {
       registry.Put("lab1", bad);
       ADD_FAILURE() << "accepted " << bad.substr(0, 80);
