@@ -89,7 +89,7 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
-// One client's keep-alive connection; reconnects after a failure.
+// One client's keep-alive connection; reconnects after a failure or when the server closed it.
 class Client {
  public:
   explicit Client(uint16_t port) : session_("127.0.0.1", port) {
@@ -101,6 +101,12 @@ class Client {
   int Call(const std::string& method, const std::string& uri, const std::string& token,
            const std::string& body, const std::string& content_type, std::string* reply,
            std::string* error) {
+    if (reconnect_) {
+      previous_connection_requests_ = on_connection_;
+      on_connection_ = 0;
+      reconnect_ = false;
+    }
+    ++on_connection_;
     try {
       Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
       request.setKeepAlive(true);
@@ -115,16 +121,31 @@ class Client {
       std::istream& in = session_.receiveResponse(response);
       reply->clear();
       Poco::StreamCopier::copyToString(in, *reply);
+      reconnect_ = !response.getKeepAlive();  // the server closes the connection after this
       return static_cast<int>(response.getStatus());
     } catch (const std::exception& e) {
       *error = e.what();
       session_.reset();
+      reconnect_ = true;
       return -1;
     }
   }
 
+  // Where the last call went, for error reports.
+  std::string ConnectionNote() const {
+    std::string note = "request " + std::to_string(on_connection_) + " on its connection";
+    if (previous_connection_requests_ > 0) {
+      note += "; the client's previous connection ended after " +
+              std::to_string(previous_connection_requests_) + " requests";
+    }
+    return note;
+  }
+
  private:
   Poco::Net::HTTPClientSession session_;
+  bool reconnect_ = false;
+  size_t on_connection_ = 0;
+  size_t previous_connection_requests_ = 0;
 };
 
 struct PhaseResult {
@@ -205,7 +226,8 @@ void Book(Client* client, WorkerTally* tally, const std::string& kind, int expec
     if (tally->first_error.empty()) {
       tally->first_error = method + " " + uri + ": " +
                            (status < 0 ? "exception: " + error
-                                       : std::to_string(status) + " " + reply.substr(0, 300));
+                                       : std::to_string(status) + " " + reply.substr(0, 300)) +
+                           " (" + client->ConnectionNote() + ")";
     }
   }
 }
@@ -351,7 +373,7 @@ int Run(const Flags& flags) {
   for (const auto& [kind, count] : reads.by_kind) std::printf(" %s %zu", kind.c_str(), count);
   std::printf(
       "\nafter uploads: manifest_seq %lld, store_seq on disk %lld, %zu jobs pending; "
-      "shutdown (re-estimation + store write) %.1f s\n",
+      "shutdown (current job + store write) %.1f s\n",
       static_cast<long long>(ready.manifest_seq), static_cast<long long>(ready.store_seq_on_disk),
       ready.pending_jobs, shutdown_s);
   for (const PhaseResult* r : {&reads, &uploads}) {

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jsonschema python3-numpy python3-scipy python3-statsmodels
   clang libclang-rt-14-dev
+  curl jq
 )
 
 missing=()

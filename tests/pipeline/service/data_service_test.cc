@@ -404,6 +404,13 @@ TEST_F(DataServiceTest, UploadsAreVisibleAtOnceAndEstimatedInTheBackground) {
   for (const SiteDay& site_day : touched) {
     EXPECT_EQ(estimated.count(site_day), 1u) << site_day.first << " " << site_day.second;
   }
+  // The job estimated the touched site-days and no others.
+  const auto job = service->jobs().Find(*second.job_id);
+  ASSERT_TRUE(job.has_value());
+  EXPECT_EQ(job->state, JobState::kDone) << job->message;
+  EXPECT_EQ(job->site_days, touched.size());
+  EXPECT_EQ(job->estimates, DumpEstimates(snapshot->site_estimates, &touched).size());
+  EXPECT_LT(job->estimates, snapshot->site_estimates.size());
   EXPECT_EQ(StoreEstimatedSeq(*snapshot), 4);
   ExpectFullyEstimated(*service);
   ExpectDiskMatchesSnapshot(*service);
