@@ -25,11 +25,11 @@ InputError::InputError(std::string file, long row, std::string field, const std:
 InputError::InputError(const std::string& message) : InputError("", 0, "", message) {}
 
 InputErrorList::InputErrorList(std::vector<InputError> errors)
-    : InputError(errors.at(0).file(), errors.at(0).row(), errors.at(0).field(),
-                 errors.at(0).message() +
-                     (errors.size() > 1
-                          ? " (and " + std::to_string(errors.size() - 1) + " more problems)"
-                          : std::string())),
+    : InputError(
+          errors.at(0).file(), errors.at(0).row(), errors.at(0).field(),
+          errors.at(0).message() +
+              (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) + " more problems)"
+                                 : std::string())),
       errors_(std::move(errors)) {}
 
 bool InputErrorCollector::Add(const InputError& error) {

@@ -174,6 +174,7 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
   sim_options.out_dir = options.out_dir;
   sim_options.seed = options.seed;
   sim_options.days = options.days;
+  sim_options.lab_uploader = options.lab_uploader;
   SimulatedCity sim;
   DemoJobSummary summary;
   summary.simulation = RunSimulateJob(catalogue, sim_options, &sim, say);

@@ -35,22 +35,22 @@ DemoServerSetup PrepareDemoDataDir(const DrugCatalogue& catalogue, const std::st
   DemoJobOptions demo;
   demo.out_dir = data_dir;
   demo.draws = draws;
+  demo.lab_uploader = "demo-lab";  // the demo lab token owns the simulated batches
   RunDemoJob(catalogue, demo, progress);
 
   MethodRegistry(data_dir, catalogue)
-      .Put("wbe-demo-lab",
-           ReadWholeFile(DataPath("data-schemas/examples/wbe-demo-lab.method.json"),
-                         "demo method"));
+      .Put("wbe-demo-lab", ReadWholeFile(DataPath("data-schemas/examples/wbe-demo-lab.method.json"),
+                                         "demo method"));
   ApiTokenStore tokens(data_dir);
   std::string lines;
-  for (const auto& [role, name] : {std::pair{Role::kLab, "demo-lab"},
-                                   std::pair{Role::kAnalyst, "demo-analyst"},
-                                   std::pair{Role::kAdmin, "demo-admin"}}) {
+  for (const auto& [role, name] :
+       {std::pair{Role::kLab, "demo-lab"}, std::pair{Role::kAnalyst, "demo-analyst"},
+        std::pair{Role::kAdmin, "demo-admin"}}) {
     for (const ApiTokenInfo& info : tokens.List()) {
       if (info.name == name && !info.revoked) tokens.Revoke(name, "wbe serve --demo");
     }
-    lines += std::string(RoleName(role)) + " " + tokens.Create(name, role, "wbe serve --demo") +
-             "\n";
+    lines +=
+        std::string(RoleName(role)) + " " + tokens.Create(name, role, "wbe serve --demo") + "\n";
   }
   WriteFileAtomically(setup.tokens_path, lines);
   ::chmod(setup.tokens_path.c_str(), 0600);

@@ -205,10 +205,10 @@ IngestResult BatchIngestor::IngestFile(const std::string& path,
 
   // Everything that can fail on bad input happens before anything is written.
   const std::string method_bytes = ReadWholeFile(options.method_path, "quantitation method file");
-  PreparedBatch prepared = PrepareBatch(
-      catalogue_, ReadWholeFile(path, "batch file"), fs::path(path).filename().string(),
-      method_bytes, options.method_path, options.format, options.batch_id, options.today,
-      KnownSites(layout.store_path));
+  PreparedBatch prepared =
+      PrepareBatch(catalogue_, ReadWholeFile(path, "batch file"),
+                   fs::path(path).filename().string(), method_bytes, options.method_path,
+                   options.format, options.batch_id, options.today, KnownSites(layout.store_path));
   prepared.method_file_name = fs::path(options.method_path).filename().string();
   IngestResult& result = prepared.result;
   result.dry_run = options.dry_run;
@@ -491,8 +491,8 @@ StoreRebuildSummary RebuildStoreLocked(const DataDirLayout& layout, const Manife
   for (const ManifestEntry& entry : current) {
     try {
       if (entry.kind == UploadKind::kFlows) {
-        MergeFlows(&contents.flows,
-                   ParseFlowsUpload(archive.Get(entry.sha256), entry.format, entry.source_name, {}));
+        MergeFlows(&contents.flows, ParseFlowsUpload(archive.Get(entry.sha256), entry.format,
+                                                     entry.source_name, {}));
       } else if (entry.kind == UploadKind::kLabBatch) {
         if (!entry.method) throw std::runtime_error("no method recorded");
         const QuantitationMethod method = QuantitationMethod::LoadFromString(

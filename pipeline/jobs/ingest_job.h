@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include "calibration/qc/batch_quantifier.h"
-#include "pipeline/archive/batch_manifest.h"
-#include "pipeline/store/hdf5_store.h"
 #include "models/catalogue/drug_catalogue.h"
 #include "models/core/observations.h"
+#include "pipeline/archive/batch_manifest.h"
 #include "pipeline/ingest/parse_options.h"
+#include "pipeline/store/hdf5_store.h"
 
 namespace wbe {
 

@@ -27,20 +27,19 @@ ReestimateSummary ReestimateSiteDays(const DrugCatalogue& catalogue, const SiteD
   }
   SiteDayBackCalculationResult result;
   if (!measurements.empty() && !contents->city.sites.empty()) {
-    result = BackCalculateSiteDays(catalogue, contents->city, contents->flows, measurements,
-                                   options);
+    result =
+        BackCalculateSiteDays(catalogue, contents->city, contents->flows, measurements, options);
   }
   std::vector<SiteDayEstimate>& estimates = contents->site_estimates;
-  estimates.erase(std::remove_if(estimates.begin(), estimates.end(),
-                                 [&](const SiteDayEstimate& e) {
-                                   return selected(e.site_id, e.day);
-                                 }),
-                  estimates.end());
+  estimates.erase(
+      std::remove_if(estimates.begin(), estimates.end(),
+                     [&](const SiteDayEstimate& e) { return selected(e.site_id, e.day); }),
+      estimates.end());
   estimates.insert(estimates.end(), result.estimates.begin(), result.estimates.end());
 
   ReestimateSummary summary;
-  summary.site_days = site_days == nullptr ? SiteDaysOf(contents->measurements).size()
-                                           : site_days->size();
+  summary.site_days =
+      site_days == nullptr ? SiteDaysOf(contents->measurements).size() : site_days->size();
   summary.estimates = result.estimates.size();
   summary.skipped = result.skipped.size();
   return summary;

@@ -22,6 +22,7 @@ bool SimulateJobOptions::Check(std::string* why) const {
   };
   if (out_dir.empty()) return fail("an output folder is needed");
   if (days < 7 || days > 3660) return fail("days must be between 7 and 3660");
+  if (lab_uploader.empty()) return fail("the lab uploader must be named");
   return true;
 }
 
@@ -131,7 +132,7 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   ingest.method_path = options.method_path.empty()
                            ? DataPath("data-schemas/examples/wbe-demo-lab.method.json")
                            : options.method_path;
-  ingest.uploader = uploader;
+  ingest.uploader = options.lab_uploader;
   // Simulated days may lie ahead of today's date: the simulation's last analysis day is "now".
   ingest.today = TodayUtc();
   for (const LabInjectionRow& row : city.lab_rows) {

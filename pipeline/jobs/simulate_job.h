@@ -15,6 +15,8 @@ struct SimulateJobOptions {
   int days = 112;
   std::string scenario_path;  // empty: the built-in demo city
   std::string method_path;    // empty: data-schemas/examples/wbe-demo-lab.method.json
+  // Recorded in the manifest as who sent the simulated batches (the owner, for the API).
+  std::string lab_uploader = "wbe simulate";
 
   bool Check(std::string* why = nullptr) const;
 };

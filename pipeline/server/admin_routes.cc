@@ -91,8 +91,9 @@ void AddAdminRoutes(RouteTable* routes, const ServerContext* context) {
                  }
                  e.SendJson(200, {{"tokens", tokens}});
                }});
-  routes->Add({"POST", "/api/v1/tokens", false, {},
-               [context](ApiExchange& e) { CreateToken(e, *context); }});
+  routes->Add({"POST", "/api/v1/tokens", false, {}, [context](ApiExchange& e) {
+                 CreateToken(e, *context);
+               }});
   routes->Add({"DELETE", "/api/v1/tokens/{name}", false, {}, [context](ApiExchange& e) {
                  const std::string& name = e.PathParam("name");
                  e.audit_target = name;
@@ -133,8 +134,9 @@ void AddAdminRoutes(RouteTable* routes, const ServerContext* context) {
                  if (!bytes) throw HttpError(404, "no method named '" + e.PathParam("name") + "'");
                  e.SendBytes(200, "application/json; charset=utf-8", *bytes);
                }});
-  routes->Add({"PUT", "/api/v1/methods/{name}", false, {},
-               [context](ApiExchange& e) { PutMethod(e, *context); }});
+  routes->Add({"PUT", "/api/v1/methods/{name}", false, {}, [context](ApiExchange& e) {
+                 PutMethod(e, *context);
+               }});
 }
 
 }  // namespace wbe

@@ -71,9 +71,7 @@ std::optional<int32_t> ApiExchange::QueryDay(const std::string& name) const {
   }
 }
 
-std::string ApiExchange::Header(const std::string& name) const {
-  return request_.get(name, "");
-}
+std::string ApiExchange::Header(const std::string& name) const { return request_.get(name, ""); }
 
 const Principal& ApiExchange::Caller() const {
   if (!principal) throw std::logic_error("Caller() on an unauthenticated exchange");
@@ -95,6 +93,11 @@ void ApiExchange::SendBytes(int status, const std::string& content_type, const s
                             const std::vector<std::pair<std::string, std::string>>& headers) {
   if (replied()) throw std::logic_error("a second reply on one exchange");
   status_ = status;
+  if (before_reply) {
+    const auto hook = std::move(before_reply);
+    before_reply = nullptr;
+    hook(status);
+  }
   response_.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status),
                                ReasonFor(status));
   response_.setContentType(content_type);

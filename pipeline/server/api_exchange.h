@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -72,6 +73,10 @@ class ApiExchange {
   bool replied() const { return status_ != 0; }
   int status() const { return status_; }
   uint64_t bytes_sent() const { return bytes_sent_; }
+
+  // Runs once, with the status, just before the reply is sent: the audit record of a write is
+  // durable before the client hears the outcome, and the in-flight slot is freed.
+  std::function<void(int status)> before_reply;
 
   // What the audit log says about a write (the dispatcher fills the rest).
   std::string audit_target;

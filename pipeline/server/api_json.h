@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/backcalc/site_day_estimate.h"
 #include "models/city/city.h"
 #include "models/core/observations.h"
-#include "models/backcalc/site_day_estimate.h"
 #include "pipeline/archive/batch_manifest.h"
 
 namespace wbe {

@@ -55,17 +55,20 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   ApiRequestHandler(const ServerContext* context, const RouteTable* routes,
                     std::atomic<int>* in_flight)
-      : context_(context), routes_(routes), in_flight_(in_flight) {}
-  ~ApiRequestHandler() override {
-    if (in_flight_ != nullptr) in_flight_->fetch_sub(1);
-  }
+      : context_(context), routes_(routes), in_flight_(in_flight), refused_(in_flight == nullptr) {}
+  ~ApiRequestHandler() override { ReleaseSlot(); }
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     const auto start = std::chrono::steady_clock::now();
     ApiExchange exchange(request, response, NewRequestId());
+    const bool audited = IsWrite(request.getMethod()) && context_->audit != nullptr;
+    exchange.before_reply = [this, &exchange, audited](int status) {
+      if (audited) Audit(exchange, status);
+      ReleaseSlot();
+    };
     try {
-      if (in_flight_ == nullptr) {
+      if (refused_) {
         HttpError busy(503, "the server is busy; retry after " +
                                 std::to_string(context_->options.retry_after_s) + " s");
         busy.headers.emplace_back("Retry-After", std::to_string(context_->options.retry_after_s));
@@ -81,6 +84,8 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
     } catch (const InputError& e) {
       Reply(exchange, 422, WithoutPaths(e.what(), *context_),
             nlohmann::json::array({ProblemJson(e, *context_)}));
+    } catch (const OwnershipConflict& e) {
+      Reply(exchange, 403, e.what(), nullptr);
     } catch (const IdempotencyConflict& e) {
       Reply(exchange, 409, e.what(), nullptr);
     } catch (const Poco::TimeoutException&) {
@@ -94,10 +99,8 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
                 exchange.request_id(),
             nullptr);
     }
-    const double ms = std::chrono::duration<double, std::milli>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
-    if (IsWrite(request.getMethod()) && context_->audit != nullptr) Audit(exchange);
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (context_->access_log != nullptr) {
       context_->access_log->Write({{"time_utc", UtcNowIso8601()},
                                    {"request_id", exchange.request_id()},
@@ -140,8 +143,8 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       }
       exchange.principal = principal;
       if (!route.Allows(principal->role)) {
-        throw HttpError(403, std::string("a ") + RoleName(principal->role) +
-                                 " token may not " + route.method + " " + route.pattern);
+        throw HttpError(403, std::string("a ") + RoleName(principal->role) + " token may not " +
+                                 route.method + " " + route.pattern);
       }
     }
     route.handle(exchange);
@@ -152,23 +155,28 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
              const nlohmann::json& errors,
              const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     if (exchange.replied()) return;  // the failure came after the reply went out
+    if (exchange.audit_detail.empty()) exchange.audit_detail = message;
     try {
       exchange.SendError(status, message, errors, headers);
     } catch (const std::exception&) {
       // the client went away; nothing left to tell it
     }
-    if (exchange.audit_detail.empty()) exchange.audit_detail = message;
   }
 
-  void Audit(const ApiExchange& exchange) {
+  void ReleaseSlot() {
+    if (in_flight_ != nullptr) in_flight_->fetch_sub(1);
+    in_flight_ = nullptr;
+  }
+
+  void Audit(const ApiExchange& exchange, int status) {
     AuditRecord record;
     record.actor = exchange.principal ? exchange.principal->name : "";
     record.role = exchange.principal ? RoleName(exchange.principal->role) : "";
     record.action = exchange.method() + " " + exchange.path();
     record.target = exchange.audit_target;
-    record.status = exchange.status();
-    record.outcome =
-        exchange.audit_outcome.empty() ? OutcomeFor(exchange.status()) : exchange.audit_outcome;
+    record.status = status;
+    record.outcome = exchange.audit_outcome.empty() || status >= 300 ? OutcomeFor(status)
+                                                                     : exchange.audit_outcome;
     record.detail = exchange.audit_detail;
     record.request_id = exchange.request_id();
     try {
@@ -180,7 +188,8 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
 
   const ServerContext* context_;
   const RouteTable* routes_;
-  std::atomic<int>* in_flight_;  // null: refused for lack of capacity
+  std::atomic<int>* in_flight_;  // the slot this request holds until its reply; null once freed
+  bool refused_;                 // no slot: the server was at max_in_flight
 };
 
 }  // namespace
@@ -193,7 +202,8 @@ Poco::Net::HTTPRequestHandler* ApiRequestHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {
   // Liveness and readiness answer even when the server is saturated.
   const std::string& uri = request.getURI();
-  const bool probe = uri.rfind("/api/v1/health", 0) == 0 || uri.rfind("/api/v1/ready", 0) == 0;
+  const std::string path = uri.substr(0, uri.find('?'));
+  const bool probe = path == "/api/v1/health" || path == "/api/v1/ready";
   if (!probe && in_flight_.fetch_add(1) >= context_->options.max_in_flight) {
     in_flight_.fetch_sub(1);
     return new ApiRequestHandler(context_, routes_, nullptr);

@@ -65,9 +65,10 @@ std::vector<ManifestEntry> VersionsFor(const ApiExchange& exchange, const Server
   const Principal& caller = exchange.Caller();
   if (caller.role == Role::kLab) {
     // A lab reads the versions it uploaded itself.
-    versions.erase(std::remove_if(versions.begin(), versions.end(),
-                                  [&](const ManifestEntry& e) { return e.uploader != caller.name; }),
-                   versions.end());
+    versions.erase(
+        std::remove_if(versions.begin(), versions.end(),
+                       [&](const ManifestEntry& e) { return e.uploader != caller.name; }),
+        versions.end());
     if (versions.empty()) {
       throw HttpError(403, "batch '" + batch_id + "' was uploaded by another lab");
     }
@@ -102,14 +103,17 @@ void PostBatch(ApiExchange& exchange, const ServerContext& context) {
   if (!multipart && !content_type.empty() && !StartsWith(content_type, "text/csv") &&
       !StartsWith(content_type, "text/plain") && !StartsWith(content_type, "application/json") &&
       !StartsWith(content_type, "application/octet-stream")) {
-    throw HttpError(415, "send the batch as text/csv, application/json, "
-                         "application/octet-stream or multipart/form-data, not " + content_type);
+    throw HttpError(415,
+                    "send the batch as text/csv, application/json, "
+                    "application/octet-stream or multipart/form-data, not " +
+                        content_type);
   }
   SpooledFile body = SpoolRequestBody(request, context.spool_dir, limits);
   exchange.MarkBodyRead();
 
   BatchUploadRequest upload;
   upload.uploader = exchange.Caller().name;
+  upload.restrict_to_own_batches = exchange.Caller().role == Role::kLab;
   upload.idempotency_key = idempotency_key;
   std::string method_name;
   std::string format;
@@ -153,9 +157,9 @@ void PostBatch(ApiExchange& exchange, const ServerContext& context) {
     }
     const auto method = context.service->methods().Get(method_name);
     if (!method) {
-      throw HttpError(422, "no registered method named '" + method_name +
-                               "'; GET /api/v1/methods lists them",
-                      nlohmann::json::array({ProblemEntry("request", 0, "method", "unknown")}));
+      throw HttpError(
+          422, "no registered method named '" + method_name + "'; GET /api/v1/methods lists them",
+          nlohmann::json::array({ProblemEntry("request", 0, "method", "unknown")}));
     }
     upload.method_bytes = *method;
     upload.method_file_name = method_name + ".method.json";
@@ -165,14 +169,13 @@ void PostBatch(ApiExchange& exchange, const ServerContext& context) {
   const UploadOutcome outcome = context.service->UploadBatch(upload);
   exchange.audit_target = BatchVersionId(outcome.entry.batch_id, outcome.entry.version);
   exchange.audit_outcome = outcome.created ? "created" : "unchanged";
-  exchange.audit_detail = std::string("verdict ") + ToString(outcome.entry.verdict) + "; " +
-                          outcome.entry.qc_summary;
+  exchange.audit_detail =
+      std::string("verdict ") + ToString(outcome.entry.verdict) + "; " + outcome.entry.qc_summary;
   const std::string location = "/api/v1/batches/" + outcome.entry.batch_id;
-  exchange.SendBytes(outcome.created ? 201 : 200, "application/json; charset=utf-8",
-                     UploadReply(outcome).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace) +
-                         "\n",
-                     {{"Location", location}});
+  exchange.SendBytes(
+      outcome.created ? 201 : 200, "application/json; charset=utf-8",
+      UploadReply(outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+      {{"Location", location}});
 }
 
 void ListBatches(ApiExchange& exchange, const ServerContext& context) {
@@ -189,12 +192,12 @@ void ListBatches(ApiExchange& exchange, const ServerContext& context) {
     rows.push_back(ManifestEntryJson(entry, it != current.end() && it->second == entry.sha256));
   }
   if (exchange.WantsCsv()) {
-    exchange.SendBytes(200, "text/csv; charset=utf-8",
-                       JsonRowsToCsv({"batch_id", "version", "current", "verdict", "qc_summary",
-                                      "source_name", "format", "sha256", "size_bytes",
-                                      "method.file_name", "method.sha256", "uploader",
-                                      "uploaded_utc", "supersedes"},
-                                     rows));
+    exchange.SendBytes(
+        200, "text/csv; charset=utf-8",
+        JsonRowsToCsv({"batch_id", "version", "current", "verdict", "qc_summary", "source_name",
+                       "format", "sha256", "size_bytes", "method.file_name", "method.sha256",
+                       "uploader", "uploaded_utc", "supersedes"},
+                      rows));
     return;
   }
   exchange.SendJson(200, {{"batches", rows}});
@@ -213,12 +216,14 @@ void GetBatch(ApiExchange& exchange, const ServerContext& context) {
     list.push_back(ManifestEntryJson(entry, is_current));
   }
   const IngestResult result = context.service->Requantify(chosen);
-  nlohmann::json provenance = {
-      {"sha256", chosen.sha256},         {"source_name", chosen.source_name},
-      {"format", chosen.format},         {"uploader", chosen.uploader},
-      {"uploaded_utc", chosen.uploaded_utc}, {"measurements", result.measurements.size()}};
+  nlohmann::json provenance = {{"sha256", chosen.sha256},
+                               {"source_name", chosen.source_name},
+                               {"format", chosen.format},
+                               {"uploader", chosen.uploader},
+                               {"uploaded_utc", chosen.uploaded_utc},
+                               {"measurements", result.measurements.size()}};
   provenance["method"] = chosen.method ? nlohmann::json{{"file_name", chosen.method->file_name},
-                                                         {"sha256", chosen.method->sha256}}
+                                                        {"sha256", chosen.method->sha256}}
                                        : nlohmann::json(nullptr);
   exchange.SendJson(200, {{"batch_id", chosen.batch_id},
                           {"current_version", current_version},
@@ -249,21 +254,30 @@ std::optional<std::string> IdempotencyKeyOf(const ApiExchange& exchange) {
   bool printable = key.size() <= 200;
   for (const char c : key) printable = printable && c >= 0x21 && c <= 0x7e;
   if (!printable) {
-    throw HttpError(422, "Idempotency-Key must be 1-200 printable ASCII characters",
-                    nlohmann::json::array(
-                        {ProblemEntry("request", 0, "Idempotency-Key", "malformed")}));
+    throw HttpError(
+        422, "Idempotency-Key must be 1-200 printable ASCII characters",
+        nlohmann::json::array({ProblemEntry("request", 0, "Idempotency-Key", "malformed")}));
   }
   return key;
 }
 
 void AddBatchRoutes(RouteTable* routes, const ServerContext* context) {
-  routes->Add({"POST", "/api/v1/batches", false, {Role::kLab},
-               [context](ApiExchange& e) { PostBatch(e, *context); }});
-  routes->Add({"GET", "/api/v1/batches", false, {Role::kLab, Role::kAnalyst},
-               [context](ApiExchange& e) { ListBatches(e, *context); }});
-  routes->Add({"GET", "/api/v1/batches/{batch_id}", false, {Role::kLab, Role::kAnalyst},
+  routes->Add({"POST", "/api/v1/batches", false, {Role::kLab}, [context](ApiExchange& e) {
+                 PostBatch(e, *context);
+               }});
+  routes->Add(
+      {"GET", "/api/v1/batches", false, {Role::kLab, Role::kAnalyst}, [context](ApiExchange& e) {
+         ListBatches(e, *context);
+       }});
+  routes->Add({"GET",
+               "/api/v1/batches/{batch_id}",
+               false,
+               {Role::kLab, Role::kAnalyst},
                [context](ApiExchange& e) { GetBatch(e, *context); }});
-  routes->Add({"GET", "/api/v1/batches/{batch_id}/raw", false, {Role::kLab, Role::kAnalyst},
+  routes->Add({"GET",
+               "/api/v1/batches/{batch_id}/raw",
+               false,
+               {Role::kLab, Role::kAnalyst},
                [context](ApiExchange& e) { GetBatchRaw(e, *context); }});
 }
 

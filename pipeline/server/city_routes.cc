@@ -65,12 +65,9 @@ void PutCityPart(ApiExchange& exchange, const ServerContext& context, CityPart p
   const UploadOutcome outcome = context.service->ReplaceCity(parsed, exchange.Caller().name);
   exchange.audit_target = member;
   exchange.audit_outcome = outcome.created ? "replaced" : "unchanged";
-  nlohmann::json reply = {{"sha256", outcome.entry.sha256},
-                          {"changed", outcome.created},
-                          {"districts", parsed.districts.size()},
-                          {"sites", parsed.sites.size()},
-                          {"nodes", parsed.nodes.size()},
-                          {"edges", parsed.edges.size()}};
+  nlohmann::json reply = {{"sha256", outcome.entry.sha256},       {"changed", outcome.created},
+                          {"districts", parsed.districts.size()}, {"sites", parsed.sites.size()},
+                          {"nodes", parsed.nodes.size()},         {"edges", parsed.edges.size()}};
   if (outcome.job_id) {
     reply["job"] = {{"id", *outcome.job_id}, {"url", "/api/v1/jobs/" + *outcome.job_id}};
   }
@@ -84,31 +81,29 @@ void AddCityRoutes(RouteTable* routes, const ServerContext* context) {
   routes->Add({"GET", "/api/v1/city", false, everyone, [context](ApiExchange& e) {
                  e.SendJson(200, CityToJson(context->service->Snapshot()->city));
                }});
-  routes->Add({"PUT", "/api/v1/city", false, {}, [context](ApiExchange& e) {
-                 const nlohmann::json body = JsonBody(e, *context);
-                 const City parsed = CityFromJson(body, "PUT /api/v1/city");
-                 const UploadOutcome outcome =
-                     context->service->ReplaceCity(parsed, e.Caller().name);
-                 e.audit_target = "city";
-                 e.audit_outcome = outcome.created ? "replaced" : "unchanged";
-                 nlohmann::json reply = {{"sha256", outcome.entry.sha256},
-                                         {"changed", outcome.created},
-                                         {"districts", parsed.districts.size()},
-                                         {"sites", parsed.sites.size()},
-                                         {"nodes", parsed.nodes.size()},
-                                         {"edges", parsed.edges.size()}};
-                 if (outcome.job_id) {
-                   reply["job"] = {{"id", *outcome.job_id},
-                                   {"url", "/api/v1/jobs/" + *outcome.job_id}};
-                 }
-                 e.SendJson(200, reply);
-               }});
+  routes->Add(
+      {"PUT", "/api/v1/city", false, {}, [context](ApiExchange& e) {
+         const nlohmann::json body = JsonBody(e, *context);
+         const City parsed = CityFromJson(body, "PUT /api/v1/city");
+         const UploadOutcome outcome = context->service->ReplaceCity(parsed, e.Caller().name);
+         e.audit_target = "city";
+         e.audit_outcome = outcome.created ? "replaced" : "unchanged";
+         nlohmann::json reply = {
+             {"sha256", outcome.entry.sha256},       {"changed", outcome.created},
+             {"districts", parsed.districts.size()}, {"sites", parsed.sites.size()},
+             {"nodes", parsed.nodes.size()},         {"edges", parsed.edges.size()}};
+         if (outcome.job_id) {
+           reply["job"] = {{"id", *outcome.job_id}, {"url", "/api/v1/jobs/" + *outcome.job_id}};
+         }
+         e.SendJson(200, reply);
+       }});
   for (const CityPart part : {CityPart::kSites, CityPart::kDistricts, CityPart::kNetwork}) {
     const std::string path = std::string("/api/v1/") + MemberOf(part);
     routes->Add({"GET", path, false, everyone,
                  [context, part](ApiExchange& e) { GetCityPart(e, *context, part); }});
-    routes->Add({"PUT", path, false, {},
-                 [context, part](ApiExchange& e) { PutCityPart(e, *context, part); }});
+    routes->Add({"PUT", path, false, {}, [context, part](ApiExchange& e) {
+                   PutCityPart(e, *context, part);
+                 }});
   }
 }
 

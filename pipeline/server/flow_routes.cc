@@ -20,8 +20,10 @@ void PostFlows(ApiExchange& exchange, const ServerContext& context) {
   } else if (StartsWith(content_type, "application/json")) {
     format = "flows_json";
   } else {
-    throw HttpError(415, "send flows as text/csv (data-schemas/csv-formats.md) or "
-                         "application/json ({\"flows\": [...]}), not '" + content_type + "'");
+    throw HttpError(415,
+                    "send flows as text/csv (data-schemas/csv-formats.md) or "
+                    "application/json ({\"flows\": [...]}), not '" +
+                        content_type + "'");
   }
   SpoolLimits limits;
   limits.max_bytes = context.options.max_body_bytes;
@@ -29,8 +31,8 @@ void PostFlows(ApiExchange& exchange, const ServerContext& context) {
       std::chrono::steady_clock::now() + std::chrono::seconds(context.options.request_timeout_s);
   const SpooledFile body = SpoolRequestBody(exchange.request(), context.spool_dir, limits);
   exchange.MarkBodyRead();
-  const std::string source_name = SafeFileName(
-      exchange.Query("filename").value_or(""), format == "flows_csv" ? "flows.csv" : "flows.json");
+  const std::string source_name = SafeFileName(exchange.Query("filename").value_or(""),
+                                               format == "flows_csv" ? "flows.csv" : "flows.json");
   const UploadOutcome outcome = context.service->UploadFlows(
       body.path(), source_name, format, exchange.Caller().name, idempotency_key);
   exchange.audit_target = source_name;
@@ -70,10 +72,13 @@ void GetFlows(ApiExchange& exchange, const ServerContext& context) {
 }  // namespace
 
 void AddFlowRoutes(RouteTable* routes, const ServerContext* context) {
-  routes->Add({"POST", "/api/v1/flows", false, {Role::kLab},
-               [context](ApiExchange& e) { PostFlows(e, *context); }});
-  routes->Add({"GET", "/api/v1/flows", false, {Role::kLab, Role::kAnalyst},
-               [context](ApiExchange& e) { GetFlows(e, *context); }});
+  routes->Add({"POST", "/api/v1/flows", false, {Role::kLab}, [context](ApiExchange& e) {
+                 PostFlows(e, *context);
+               }});
+  routes->Add(
+      {"GET", "/api/v1/flows", false, {Role::kLab, Role::kAnalyst}, [context](ApiExchange& e) {
+         GetFlows(e, *context);
+       }});
 }
 
 }  // namespace wbe

@@ -66,18 +66,17 @@ void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
     if (drug && e.drug != *drug) continue;
     if ((from && e.day < *from) || (to && e.day > *to)) continue;
     const std::vector<std::string>& districts = districts_of_site[e.site_id];
-    if (district &&
-        std::find(districts.begin(), districts.end(), *district) == districts.end()) {
+    if (district && std::find(districts.begin(), districts.end(), *district) == districts.end()) {
       continue;
     }
     rows.push_back(SiteEstimateJson(e, districts));
   }
   if (exchange.WantsCsv()) {
-    std::vector<std::string> columns = {"site_id", "date", "drug", "biomarker", "censored",
-                                        "population", "districts"};
-    for (const char* value : {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
-                              "consumption_mg_per_day_per_1000", "doses_per_day_per_1000",
-                              "users_per_1000"}) {
+    std::vector<std::string> columns = {"site_id",  "date",       "drug",     "biomarker",
+                                        "censored", "population", "districts"};
+    for (const char* value :
+         {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
+          "consumption_mg_per_day_per_1000", "doses_per_day_per_1000", "users_per_1000"}) {
       for (const char* part : {"point", "median", "p05", "p95"}) {
         columns.push_back(std::string(value) + "." + part);
       }
@@ -95,10 +94,14 @@ void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
 }  // namespace
 
 void AddQueryRoutes(RouteTable* routes, const ServerContext* context) {
-  routes->Add({"GET", "/api/v1/measurements", false, {Role::kLab, Role::kAnalyst},
+  routes->Add({"GET",
+               "/api/v1/measurements",
+               false,
+               {Role::kLab, Role::kAnalyst},
                [context](ApiExchange& e) { GetMeasurements(e, *context); }});
-  routes->Add({"GET", "/api/v1/estimates", false, {Role::kAnalyst},
-               [context](ApiExchange& e) { GetEstimates(e, *context); }});
+  routes->Add({"GET", "/api/v1/estimates", false, {Role::kAnalyst}, [context](ApiExchange& e) {
+                 GetEstimates(e, *context);
+               }});
 }
 
 }  // namespace wbe

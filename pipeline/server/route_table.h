@@ -23,9 +23,9 @@ struct Route {
 };
 
 struct RouteMatch {
-  const Route* route = nullptr;         // null: no route for this method
-  bool path_known = false;              // some route has this path (then 405, else 404)
-  std::vector<std::string> methods;     // the methods the path allows, for Allow
+  const Route* route = nullptr;      // null: no route for this method
+  bool path_known = false;           // some route has this path (then 405, else 404)
+  std::vector<std::string> methods;  // the methods the path allows, for Allow
   std::map<std::string, std::string> params;
 };
 

@@ -10,7 +10,7 @@ namespace wbe {
 
 struct ServeCommandOptions {
   ServerOptions server;
-  bool demo = false;  // prepare and serve the built-in demo city
+  bool demo = false;           // prepare and serve the built-in demo city
   std::string catalogue_path;  // empty: the shipped catalogue
 };
 

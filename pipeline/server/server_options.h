@@ -12,9 +12,9 @@ struct ServerOptions {
   int port = 8080;  // 0: any free port (printed at start)
   std::string data_dir = "var";
   uint64_t max_body_bytes = 64ull << 20;  // larger bodies get 413
-  int threads = 64;        // connection threads (an idle keep-alive connection holds one)
-  int max_in_flight = 32;  // requests handled at once; more get 503 with Retry-After
-  int queue = 128;         // connections waiting for a thread; beyond it the kernel refuses
+  int threads = 64;            // connection threads (an idle keep-alive connection holds one)
+  int max_in_flight = 32;      // requests handled at once; more get 503 with Retry-After
+  int queue = 128;             // connections waiting for a thread; beyond it the kernel refuses
   int request_timeout_s = 30;  // a whole request body must arrive within this
   int idle_timeout_s = 10;     // silence on a socket before it is dropped
   int retry_after_s = 1;

@@ -3,8 +3,9 @@
 namespace wbe {
 
 void AddSystemRoutes(RouteTable* routes, const ServerContext* context) {
-  routes->Add({"GET", "/api/v1/health", true, {},
-               [](ApiExchange& e) { e.SendJson(200, {{"status", "ok"}}); }});
+  routes->Add({"GET", "/api/v1/health", true, {}, [](ApiExchange& e) {
+                 e.SendJson(200, {{"status", "ok"}});
+               }});
   routes->Add({"GET", "/api/v1/ready", true, {}, [context](ApiExchange& e) {
                  const ReadyState state = context->service->Ready();
                  nlohmann::json body = {{"ready", state.ready},
@@ -17,12 +18,12 @@ void AddSystemRoutes(RouteTable* routes, const ServerContext* context) {
   routes->Add({"GET", "/api/v1/openapi.json", true, {}, [context](ApiExchange& e) {
                  e.SendBytes(200, "application/json; charset=utf-8", context->openapi_json);
                }});
-  routes->Add({"GET", "/api/v1/jobs/{id}", false, {Role::kLab, Role::kAnalyst},
-               [context](ApiExchange& e) {
-                 const auto job = context->service->jobs().Find(e.PathParam("id"));
-                 if (!job) throw HttpError(404, "no job '" + e.PathParam("id") + "'");
-                 e.SendJson(200, job->ToJson());
-               }});
+  routes->Add(
+      {"GET", "/api/v1/jobs/{id}", false, {Role::kLab, Role::kAnalyst}, [context](ApiExchange& e) {
+         const auto job = context->service->jobs().Find(e.PathParam("id"));
+         if (!job) throw HttpError(404, "no job '" + e.PathParam("id") + "'");
+         e.SendJson(200, job->ToJson());
+       }});
 }
 
 RouteTable BuildApiRoutes(const ServerContext* context) {

@@ -11,8 +11,8 @@
 
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/MessageHeader.h>
-#include <Poco/Net/PartHandler.h>
 #include <Poco/Net/NameValueCollection.h>
+#include <Poco/Net/PartHandler.h>
 
 #include "pipeline/archive/durable_file.h"
 #include "pipeline/server/api_exchange.h"
@@ -62,7 +62,8 @@ SpooledFile SpoolRequestBody(Poco::Net::HTTPServerRequest& request, const std::s
   }
   SpooledFile spooled(NewSpoolPath(directory));
   const int fd = ::open(spooled.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create a spool file: " + std::string(strerror(errno)));
+  if (fd < 0)
+    throw std::runtime_error("cannot create a spool file: " + std::string(strerror(errno)));
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -125,8 +126,8 @@ class SpoolingPartHandler : public Poco::Net::PartHandler {
 
 }  // namespace
 
-MultipartUpload ParseMultipart(const Poco::Net::HTTPServerRequest& request,
-                               const SpooledFile& body, const std::string& directory) {
+MultipartUpload ParseMultipart(const Poco::Net::HTTPServerRequest& request, const SpooledFile& body,
+                               const std::string& directory) {
   MultipartUpload upload;
   SpoolingPartHandler handler(&upload, directory);
   std::ifstream in(body.path(), std::ios::binary);

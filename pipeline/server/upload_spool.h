@@ -51,8 +51,8 @@ struct MultipartUpload {
 
 // Parses a spooled multipart body (the boundary comes from the request's Content-Type).
 // Throws HttpError 422 when it is malformed.
-MultipartUpload ParseMultipart(const Poco::Net::HTTPServerRequest& request,
-                               const SpooledFile& body, const std::string& directory);
+MultipartUpload ParseMultipart(const Poco::Net::HTTPServerRequest& request, const SpooledFile& body,
+                               const std::string& directory);
 
 // The file name part of a client-given name: no directories, no control characters, at most
 // 200 characters; `fallback` when nothing is left.

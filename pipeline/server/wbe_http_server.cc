@@ -23,11 +23,10 @@ WbeHttpServer::WbeHttpServer(const ServerOptions& options, DataService* service,
   context_.tokens = tokens;
   context_.audit = audit;
   context_.spool_dir = (fs::path(options.data_dir) / "tmp" / "uploads").string();
-  context_.openapi_json =
-      ReadWholeFile(DataPath("data-schemas/openapi.json"), "OpenAPI document");
-  const std::string access_path = options.access_log.empty()
-                                      ? (fs::path(options.data_dir) / "logs" / "access.jsonl").string()
-                                      : options.access_log;
+  context_.openapi_json = ReadWholeFile(DataPath("data-schemas/openapi.json"), "OpenAPI document");
+  const std::string access_path =
+      options.access_log.empty() ? (fs::path(options.data_dir) / "logs" / "access.jsonl").string()
+                                 : options.access_log;
   access_log_ = std::make_unique<AccessLog>(access_path);
   context_.access_log = access_log_.get();
   // Spool files left by a crash are incomplete request bodies that were never acknowledged.

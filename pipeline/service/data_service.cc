@@ -47,8 +47,8 @@ std::unique_ptr<DataService> DataService::Open(const DataServiceOptions& options
       new DataService(options, catalogue, std::move(log), std::move(lock), std::move(manifest)));
 }
 
-DataService::DataService(const DataServiceOptions& options, const DrugCatalogue& catalogue,
-                         Log log, DataDirLock lock, Manifest manifest)
+DataService::DataService(const DataServiceOptions& options, const DrugCatalogue& catalogue, Log log,
+                         DataDirLock lock, Manifest manifest)
     : options_(options),
       catalogue_(catalogue),
       log_(std::move(log)),
@@ -83,8 +83,8 @@ DataService::DataService(const DataServiceOptions& options, const DrugCatalogue&
       contents = Hdf5Store::Read(layout_.store_path);
       current = StoreManifestSeq(contents) == last;
       if (!current) {
-        say("the store reflects upload " + std::to_string(StoreManifestSeq(contents)) +
-            " of " + std::to_string(last) + "; rebuilding it from the archive");
+        say("the store reflects upload " + std::to_string(StoreManifestSeq(contents)) + " of " +
+            std::to_string(last) + "; rebuilding it from the archive");
       }
     } catch (const std::exception& e) {
       say(std::string("the store cannot be read (") + e.what() +
@@ -198,6 +198,24 @@ void CheckIdempotencyKey(const Manifest& manifest, const std::optional<std::stri
   }
 }
 
+void CheckOwnership(const Manifest& manifest, const BatchUploadRequest& request,
+                    const std::string& sha256, const std::string& batch_id) {
+  if (!request.restrict_to_own_batches) return;
+  for (const ManifestEntry& entry : manifest.Entries()) {
+    if (entry.uploader == request.uploader) continue;
+    if (entry.sha256 == sha256) {
+      throw OwnershipConflict(
+          "this file was uploaded before by another lab; ask them or an "
+          "admin for its results");
+    }
+    if (!batch_id.empty() && entry.kind == UploadKind::kLabBatch && entry.batch_id == batch_id) {
+      throw OwnershipConflict("batch '" + batch_id +
+                              "' belongs to another lab; only its own lab (or an admin) can "
+                              "upload new versions of it");
+    }
+  }
+}
+
 }  // namespace
 
 UploadOutcome DataService::ExistingUpload(const ManifestEntry& entry) const {
@@ -232,20 +250,21 @@ UploadOutcome DataService::UploadBatch(const BatchUploadRequest& request) {
   const std::string sha256 = Sha256HexOfFile(request.body_path);
   {
     std::lock_guard<std::mutex> write(write_mutex_);
+    CheckOwnership(manifest_, request, sha256, "");
     if (const auto existing = manifest_.FindBySha256(sha256)) return ExistingUpload(*existing);
     CheckIdempotencyKey(manifest_, request.idempotency_key, sha256);
   }
   // Parsing and QC, the slow part, run outside the write lock.
   const std::string bytes = ReadWholeFile(request.body_path, "upload");
-  PreparedBatch prepared =
-      PrepareBatch(catalogue_, bytes, request.source_name, request.method_bytes,
-                   request.method_file_name, request.format, request.batch_id, TodayUtc(),
-                   KnownSites());
+  PreparedBatch prepared = PrepareBatch(catalogue_, bytes, request.source_name,
+                                        request.method_bytes, request.method_file_name,
+                                        request.format, request.batch_id, TodayUtc(), KnownSites());
   if (prepared.result.sha256 != sha256) {
     throw std::runtime_error("the spooled upload changed while it was being read");
   }
 
   std::unique_lock<std::mutex> write(write_mutex_);
+  CheckOwnership(manifest_, request, sha256, prepared.result.batch_id);
   if (const auto existing = manifest_.FindBySha256(sha256)) {
     write.unlock();  // a concurrent upload of the same bytes won the race
     return ExistingUpload(*existing);
@@ -289,9 +308,8 @@ UploadOutcome DataService::UploadBatch(const BatchUploadRequest& request) {
   return outcome;
 }
 
-UploadOutcome DataService::UploadFlows(const std::string& body_path,
-                                       const std::string& source_name, const std::string& format,
-                                       const std::string& uploader,
+UploadOutcome DataService::UploadFlows(const std::string& body_path, const std::string& source_name,
+                                       const std::string& format, const std::string& uploader,
                                        const std::optional<std::string>& idempotency_key) {
   const std::string sha256 = Sha256HexOfFile(body_path);
   {
@@ -300,8 +318,7 @@ UploadOutcome DataService::UploadFlows(const std::string& body_path,
     CheckIdempotencyKey(manifest_, idempotency_key, sha256);
   }
   const std::string bytes = ReadWholeFile(body_path, "upload");
-  const std::vector<FlowRecord> flows =
-      ParseFlowsUpload(bytes, format, source_name, KnownSites());
+  const std::vector<FlowRecord> flows = ParseFlowsUpload(bytes, format, source_name, KnownSites());
 
   std::unique_lock<std::mutex> write(write_mutex_);
   if (const auto existing = manifest_.FindBySha256(sha256)) {
@@ -425,12 +442,12 @@ void DataService::WorkerLoop() {
     std::vector<PendingJob> jobs;
     {
       std::unique_lock<std::mutex> lock(state_mutex_);
-      state_changed_.wait(lock, [&] {
-        return stopping_ || !queue_.empty() || persisted_revision_ < revision_;
-      });
+      state_changed_.wait(
+          lock, [&] { return stopping_ || !queue_.empty() || persisted_revision_ < revision_; });
       if (stopping_) {
         for (const PendingJob& job : queue_) {
-          jobs_.MarkFinished(job.id, false, 0, "the server stopped first; the next start re-runs it");
+          jobs_.MarkFinished(job.id, false, 0,
+                             "the server stopped first; the next start re-runs it");
         }
         queue_.clear();
         break;
@@ -519,7 +536,8 @@ void DataService::PersistIfBehind() {
     Hdf5Store::Write(layout_.store_path, *snapshot);
   } catch (const std::exception& e) {
     error = e.what();
-    if (log_) log_("cannot write the store (the archive is safe; the next start rebuilds): " + error);
+    if (log_)
+      log_("cannot write the store (the archive is safe; the next start rebuilds): " + error);
   }
   std::lock_guard<std::mutex> lock(state_mutex_);
   persisted_revision_ = revision;  // on failure too: retried with the next change, not in a loop

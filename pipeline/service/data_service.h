@@ -41,14 +41,23 @@ struct BatchUploadRequest {
   std::string batch_id;  // when the file carries none
   std::string uploader;
   std::optional<std::string> idempotency_key;
+  // Labs own their batches: a batch id with versions from another uploader is refused, and so
+  // are bytes another uploader sent (the reply would show that lab's QC report).
+  bool restrict_to_own_batches = false;
 };
 
 struct UploadOutcome {
   bool created = false;  // false: the same bytes were archived before; nothing was written
   ManifestEntry entry;   // the manifest line (new or existing)
   std::optional<std::string> job_id;  // the background re-estimation it started
-  IngestResult result;   // lab batches: the QC judgement (recomputed for an existing upload)
-  size_t records = 0;    // flows: rows; city: districts + sites
+  IngestResult result;  // lab batches: the QC judgement (recomputed for an existing upload)
+  size_t records = 0;   // flows: rows; city: districts + sites
+};
+
+// The upload touches another uploader's batch (BatchUploadRequest::restrict_to_own_batches).
+class OwnershipConflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // The Idempotency-Key was used before for different bytes.
@@ -131,8 +140,8 @@ class DataService {
               DataDirLock lock, Manifest manifest);
   // Replaces the snapshot and the manifest copy; the caller holds write_mutex_.
   void Publish(std::shared_ptr<const StoreContents> next);
-  std::optional<std::string> Enqueue(const std::string& cause,
-                                     std::optional<SiteDaySet> site_days, int64_t through_seq);
+  std::optional<std::string> Enqueue(const std::string& cause, std::optional<SiteDaySet> site_days,
+                                     int64_t through_seq);
   void WorkerLoop();
   void RunJobs(std::vector<PendingJob> jobs);
   void PersistIfBehind();
@@ -160,7 +169,7 @@ class DataService {
   std::vector<PendingJob> queue_;
   std::string archive_problem_;  // objects the manifest names are missing
   std::string store_error_;      // the last store write failed
-  bool busy_ = false;  // the worker is running jobs or writing the store
+  bool busy_ = false;            // the worker is running jobs or writing the store
   bool stopping_ = false;
   bool shut_down_ = false;
   std::thread worker_;

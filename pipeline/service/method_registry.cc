@@ -23,8 +23,8 @@ MethodRegistry::MethodRegistry(std::string data_dir, const DrugCatalogue& catalo
 bool MethodRegistry::IsValidName(const std::string& name) {
   if (name.empty() || name.size() > 64 || name[0] == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -40,8 +40,7 @@ std::vector<RegisteredMethod> MethodRegistry::List() const {
   for (const auto& entry : fs::directory_iterator(directory_)) {
     const std::string file = entry.path().filename().string();
     const size_t suffix = std::string(kSuffix).size();
-    if (file.size() <= suffix || file.compare(file.size() - suffix, suffix, kSuffix) != 0)
-      continue;
+    if (file.size() <= suffix || file.compare(file.size() - suffix, suffix, kSuffix) != 0) continue;
     const std::string name = file.substr(0, file.size() - suffix);
     if (!IsValidName(name)) continue;
     methods.push_back({name, Sha256HexOfFile(entry.path().string())});

@@ -78,7 +78,7 @@ def run_checked(argv, what, timeout=300):
     return done.stdout.decode(errors="replace")
 
 
-def find_method_file(wbe_path):
+def find_method_file():
     """The demo lab's method: $WBE_DATA_DIR, the source tree around this script, or cwd."""
     relative = os.path.join("data-schemas", "examples", "wbe-demo-lab.method.json")
     here = os.path.dirname(os.path.abspath(__file__))
@@ -462,13 +462,12 @@ def run(args, wbe, work, started):
 
     admin_token = token("admin", "crash-admin")
     lab_token = token("lab", "crash-lab")
-    with open(find_method_file(wbe), "rb") as f:
+    with open(find_method_file(), "rb") as f:
         method_bytes = f.read()
 
+    # Corrections go to batch ids this lab uploaded: the simulated batches belong to another
+    # uploader, and a lab may not add versions to another lab's batch (403).
     ledger = Ledger()
-    # Simulated batches may receive corrected versions too.
-    for base in bases:
-        ledger.families[base.batch_id] = [base, base.data, 0]
     kills_during_uploads = 0
     kills_before_first_reply = 0
     checked = 0

@@ -421,7 +421,9 @@ TEST_F(DataServiceTest, UploadsAreVisibleAtOnceAndEstimatedInTheBackground) {
   EXPECT_EQ(ready.store_seq_on_disk, 4);
   EXPECT_EQ(ready.pending_jobs, 0u);
   const auto entries = service->Entries();
-  for (size_t i = 0; i < entries->size(); ++i) EXPECT_EQ((*entries)[i].seq, int64_t(i) + 1);
+  for (size_t i = 0; i < entries->size(); ++i) {
+    EXPECT_EQ((*entries)[i].seq, static_cast<int64_t>(i) + 1);
+  }
 }
 
 TEST_F(DataServiceTest, TheSameBytesTwiceAreOneUpload) {
