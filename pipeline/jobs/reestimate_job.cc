@@ -1,6 +1,7 @@
 #include "pipeline/jobs/reestimate_job.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace wbe {
 namespace {
@@ -15,33 +16,52 @@ SiteDaySet SiteDaysOf(const std::vector<Measurement>& measurements) {
   return site_days;
 }
 
+std::vector<SiteDayEstimate> EstimateSiteDays(const DrugCatalogue& catalogue, const City& city,
+                                              const std::vector<FlowRecord>& flows,
+                                              const std::vector<Measurement>& measurements,
+                                              const SiteDaySet* site_days,
+                                              const SiteDayBackCalculationOptions& options,
+                                              ReestimateSummary* summary) {
+  SiteDayBackCalculationResult result;
+  if (!measurements.empty() && !city.sites.empty()) {
+    result = BackCalculateSiteDays(catalogue, city, flows, measurements, options);
+  }
+  if (summary != nullptr) {
+    summary->site_days = site_days == nullptr ? SiteDaysOf(measurements).size() : site_days->size();
+    summary->estimates = result.estimates.size();
+    summary->skipped = result.skipped.size();
+  }
+  return std::move(result.estimates);
+}
+
+std::vector<SiteDayEstimate> EstimateSiteDays(const DrugCatalogue& catalogue,
+                                              const StoreContents& contents,
+                                              const SiteDaySet* site_days,
+                                              const SiteDayBackCalculationOptions& options,
+                                              ReestimateSummary* summary) {
+  std::vector<Measurement> measurements;
+  for (const Measurement& m : contents.measurements) {
+    if (site_days == nullptr || site_days->count({m.site_id, m.day}) > 0) measurements.push_back(m);
+  }
+  return EstimateSiteDays(catalogue, contents.city, contents.flows, measurements, site_days,
+                          options, summary);
+}
+
 ReestimateSummary ReestimateSiteDays(const DrugCatalogue& catalogue, const SiteDaySet* site_days,
                                      const SiteDayBackCalculationOptions& options,
                                      StoreContents* contents) {
-  const auto selected = [&](const std::string& site_id, DayIndex day) {
-    return site_days == nullptr || site_days->count({site_id, day}) > 0;
-  };
-  std::vector<Measurement> measurements;
-  for (const Measurement& m : contents->measurements) {
-    if (selected(m.site_id, m.day)) measurements.push_back(m);
-  }
-  SiteDayBackCalculationResult result;
-  if (!measurements.empty() && !contents->city.sites.empty()) {
-    result =
-        BackCalculateSiteDays(catalogue, contents->city, contents->flows, measurements, options);
-  }
+  ReestimateSummary summary;
+  std::vector<SiteDayEstimate> fresh =
+      EstimateSiteDays(catalogue, *contents, site_days, options, &summary);
   std::vector<SiteDayEstimate>& estimates = contents->site_estimates;
   estimates.erase(
       std::remove_if(estimates.begin(), estimates.end(),
-                     [&](const SiteDayEstimate& e) { return selected(e.site_id, e.day); }),
+                     [&](const SiteDayEstimate& e) {
+                       return site_days == nullptr || site_days->count({e.site_id, e.day}) > 0;
+                     }),
       estimates.end());
-  estimates.insert(estimates.end(), result.estimates.begin(), result.estimates.end());
-
-  ReestimateSummary summary;
-  summary.site_days =
-      site_days == nullptr ? SiteDaysOf(contents->measurements).size() : site_days->size();
-  summary.estimates = result.estimates.size();
-  summary.skipped = result.skipped.size();
+  estimates.insert(estimates.end(), std::make_move_iterator(fresh.begin()),
+                   std::make_move_iterator(fresh.end()));
   return summary;
 }
 

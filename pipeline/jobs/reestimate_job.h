@@ -24,6 +24,22 @@ struct ReestimateSummary {
   size_t skipped = 0;    // measurements that could not be used (e.g. no flow that day)
 };
 
+// The estimates of `site_days` (every site-day when null) computed from `contents`, which is
+// not changed. `summary` (optional) receives the counts.
+std::vector<SiteDayEstimate> EstimateSiteDays(const DrugCatalogue& catalogue,
+                                              const StoreContents& contents,
+                                              const SiteDaySet* site_days,
+                                              const SiteDayBackCalculationOptions& options,
+                                              ReestimateSummary* summary = nullptr);
+
+// The same from the parts: `measurements` are those of `site_days` already selected.
+std::vector<SiteDayEstimate> EstimateSiteDays(const DrugCatalogue& catalogue, const City& city,
+                                              const std::vector<FlowRecord>& flows,
+                                              const std::vector<Measurement>& measurements,
+                                              const SiteDaySet* site_days,
+                                              const SiteDayBackCalculationOptions& options,
+                                              ReestimateSummary* summary = nullptr);
+
 // Back-calculates the measurements of `site_days` again (every site-day when `site_days` is
 // null) and replaces the estimates of exactly those site-days in `contents`: a site-day that
 // lost its measurements (a superseded batch) loses its estimates too. The store attribute

@@ -45,7 +45,7 @@ const char* MemberOf(CityPart part) {
 }
 
 void GetCityPart(ApiExchange& exchange, const ServerContext& context, CityPart part) {
-  const nlohmann::json city = CityToJson(context.service->Snapshot()->city);
+  const nlohmann::json city = CityToJson(*context.service->View()->city);
   const char* member = MemberOf(part);
   exchange.SendJson(200, {{member, city.contains(member) ? city[member] : nlohmann::json()}});
 }
@@ -57,7 +57,7 @@ void PutCityPart(ApiExchange& exchange, const ServerContext& context, CityPart p
     throw HttpError(422, std::string("expected an object with a \"") + member + "\" member",
                     nlohmann::json::array({ProblemEntry("request body", 0, member, "missing")}));
   }
-  nlohmann::json city = CityToJson(context.service->Snapshot()->city);
+  nlohmann::json city = CityToJson(*context.service->View()->city);
   if (city.value("name", "").empty()) city["name"] = "city";
   city[member] = body[member];
   // The whole city must hold together: schema, references, tree shape.
@@ -79,7 +79,7 @@ void PutCityPart(ApiExchange& exchange, const ServerContext& context, CityPart p
 void AddCityRoutes(RouteTable* routes, const ServerContext* context) {
   const std::vector<Role> everyone = {Role::kLab, Role::kAnalyst};
   routes->Add({"GET", "/api/v1/city", false, everyone, [context](ApiExchange& e) {
-                 e.SendJson(200, CityToJson(context->service->Snapshot()->city));
+                 e.SendJson(200, CityToJson(*context->service->View()->city));
                }});
   routes->Add(
       {"PUT", "/api/v1/city", false, {}, [context](ApiExchange& e) {

@@ -49,12 +49,12 @@ void PostFlows(ApiExchange& exchange, const ServerContext& context) {
 }
 
 void GetFlows(ApiExchange& exchange, const ServerContext& context) {
-  const auto snapshot = context.service->Snapshot();
+  const auto view = context.service->View();
   const std::optional<std::string> site = exchange.Query("site");
   const std::optional<DayIndex> from = exchange.QueryDay("from");
   const std::optional<DayIndex> to = exchange.QueryDay("to");
   nlohmann::json rows = nlohmann::json::array();
-  for (const FlowRecord& flow : snapshot->flows) {
+  for (const FlowRecord& flow : *view->flows) {
     if (site && flow.site_id != *site) continue;
     if ((from && flow.day < *from) || (to && flow.day > *to)) continue;
     rows.push_back(FlowJson(flow));

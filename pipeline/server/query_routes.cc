@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "pipeline/server/api_json.h"
 #include "pipeline/server/api_routes.h"
@@ -8,7 +10,7 @@ namespace wbe {
 namespace {
 
 void GetMeasurements(ApiExchange& exchange, const ServerContext& context) {
-  const auto snapshot = context.service->Snapshot();
+  const auto view = context.service->View();
   const std::optional<std::string> site = exchange.Query("site");
   const std::optional<std::string> analyte = exchange.Query("analyte");
   const std::optional<DayIndex> from = exchange.QueryDay("from");
@@ -24,14 +26,20 @@ void GetMeasurements(ApiExchange& exchange, const ServerContext& context) {
       }
     }
   }
+  std::vector<const Measurement*> selected;
+  view->ForEachMeasurement([&](const Measurement& m) {
+    if (site && m.site_id != *site) return;
+    if (analyte && m.analyte != *analyte) return;
+    if ((from && m.day < *from) || (to && m.day > *to)) return;
+    if (own_batches && !own_batches->count(m.batch_id)) return;
+    selected.push_back(&m);
+  });
+  std::sort(selected.begin(), selected.end(), [](const Measurement* a, const Measurement* b) {
+    return std::tie(a->site_id, a->analyte, a->day, a->batch_id) <
+           std::tie(b->site_id, b->analyte, b->day, b->batch_id);
+  });
   nlohmann::json rows = nlohmann::json::array();
-  for (const Measurement& m : snapshot->measurements) {
-    if (site && m.site_id != *site) continue;
-    if (analyte && m.analyte != *analyte) continue;
-    if ((from && m.day < *from) || (to && m.day > *to)) continue;
-    if (own_batches && !own_batches->count(m.batch_id)) continue;
-    rows.push_back(MeasurementJson(m));
-  }
+  for (const Measurement* m : selected) rows.push_back(MeasurementJson(*m));
   if (exchange.WantsCsv()) {
     exchange.SendBytes(200, "text/csv; charset=utf-8",
                        JsonRowsToCsv({"site_id", "date", "analyte", "concentration_ng_per_l",
@@ -43,13 +51,13 @@ void GetMeasurements(ApiExchange& exchange, const ServerContext& context) {
 }
 
 void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
-  const auto snapshot = context.service->Snapshot();
+  const auto view = context.service->View();
   const std::optional<std::string> site = exchange.Query("site");
   const std::optional<std::string> district = exchange.Query("district");
   const std::optional<std::string> drug = exchange.Query("drug");
   const std::optional<DayIndex> from = exchange.QueryDay("from");
   const std::optional<DayIndex> to = exchange.QueryDay("to");
-  const City& city = snapshot->city;
+  const City& city = *view->city;
   if (district && city.FindDistrict(*district) == nullptr) {
     throw HttpError(404, "no district '" + *district + "' in the city");
   }
@@ -60,16 +68,27 @@ void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
       ids.push_back(city.districts[path.district_index].id);
     }
   }
-  nlohmann::json rows = nlohmann::json::array();
-  for (const SiteDayEstimate& e : snapshot->site_estimates) {
-    if (site && e.site_id != *site) continue;
-    if (drug && e.drug != *drug) continue;
-    if ((from && e.day < *from) || (to && e.day > *to)) continue;
-    const std::vector<std::string>& districts = districts_of_site[e.site_id];
+  std::vector<const SiteDayEstimate*> selected;
+  for (const auto& [site_id, rows] : view->estimates_by_site) {
+    if (site && site_id != *site) continue;
+    const std::vector<std::string>& districts = districts_of_site[site_id];
     if (district && std::find(districts.begin(), districts.end(), *district) == districts.end()) {
       continue;
     }
-    rows.push_back(SiteEstimateJson(e, districts));
+    for (const SiteDayEstimate& e : *rows) {
+      if (drug && e.drug != *drug) continue;
+      if ((from && e.day < *from) || (to && e.day > *to)) continue;
+      selected.push_back(&e);
+    }
+  }
+  std::sort(selected.begin(), selected.end(),
+            [](const SiteDayEstimate* a, const SiteDayEstimate* b) {
+              return std::tie(a->site_id, a->drug, a->biomarker, a->day) <
+                     std::tie(b->site_id, b->drug, b->biomarker, b->day);
+            });
+  nlohmann::json rows = nlohmann::json::array();
+  for (const SiteDayEstimate* e : selected) {
+    rows.push_back(SiteEstimateJson(*e, districts_of_site[e->site_id]));
   }
   if (exchange.WantsCsv()) {
     std::vector<std::string> columns = {"site_id",  "date",       "drug",     "biomarker",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <utility>
 
 #include "models/city/city_io.h"
@@ -32,6 +33,7 @@ bool DataServiceOptions::Check(std::string* why) const {
   if (data_dir.empty()) return fail("a data directory is needed");
   if (estimate_draws < 0) return fail("estimate_draws must not be negative");
   if (estimate_threads < 1) return fail("estimate_threads must be at least 1");
+  if (store_write_interval_ms < 0) return fail("store_write_interval_ms must not be negative");
   return true;
 }
 
@@ -104,8 +106,9 @@ DataService::DataService(const DataServiceOptions& options, const DrugCatalogue&
   }
   store_seq_on_disk_ = fs::exists(layout_.store_path) ? StoreManifestSeq(contents) : 0;
   const bool estimates_behind = StoreEstimatedSeq(contents) < last;
+  const size_t measured_site_days = SiteDaysOf(contents.measurements).size();
   const bool has_measurements = !contents.measurements.empty();
-  snapshot_ = std::make_shared<const StoreContents>(std::move(contents));
+  view_ = StoreSnapshot::FromContents(std::move(contents));
   entries_ = std::make_shared<const std::vector<ManifestEntry>>(manifest_.Entries());
   if (report.damaged()) {
     archive_problem_ = std::to_string(report.missing_objects.size()) +
@@ -114,7 +117,13 @@ DataService::DataService(const DataServiceOptions& options, const DrugCatalogue&
   worker_ = std::thread([this] { WorkerLoop(); });
   if (estimates_behind && has_measurements) {
     say("estimates lag the uploads; re-estimating every site-day in the background");
-    Enqueue("start-up: estimates behind upload " + std::to_string(last), std::nullopt, last);
+    PendingJob job = NewJob("start-up: estimates behind upload " + std::to_string(last),
+                            std::nullopt, measured_site_days);
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      queue_.push_back(std::move(job));
+    }
+    state_changed_.notify_all();
   }
 }
 
@@ -134,9 +143,25 @@ void DataService::Shutdown() {
   lock_.Release();
 }
 
-std::shared_ptr<const StoreContents> DataService::Snapshot() const {
+std::shared_ptr<const StoreSnapshot> DataService::View() const {
   std::lock_guard<std::mutex> lock(state_mutex_);
-  return snapshot_;
+  return view_;
+}
+
+std::shared_ptr<const StoreContents> DataService::Snapshot() const {
+  std::shared_ptr<const StoreSnapshot> view;
+  uint64_t revision = 0;
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    view = view_;
+    revision = revision_;
+  }
+  std::lock_guard<std::mutex> lock(flat_mutex_);
+  if (!flat_ || flat_revision_ != revision) {
+    flat_ = std::make_shared<const StoreContents>(view->ToContents());
+    flat_revision_ = revision;
+  }
+  return flat_;
 }
 
 std::shared_ptr<const std::vector<ManifestEntry>> DataService::Entries() const {
@@ -153,36 +178,41 @@ std::optional<ManifestEntry> DataService::FindBySha256(const std::string& sha256
 
 std::vector<std::string> DataService::KnownSites() const {
   std::vector<std::string> sites;
-  for (const SamplingSite& site : Snapshot()->city.sites) sites.push_back(site.id);
+  for (const SamplingSite& site : View()->city->sites) sites.push_back(site.id);
   return sites;
 }
 
-void DataService::Publish(std::shared_ptr<const StoreContents> next) {
+void DataService::Publish(std::shared_ptr<StoreSnapshot> next, std::optional<PendingJob> job) {
   auto entries = std::make_shared<const std::vector<ManifestEntry>>(manifest_.Entries());
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
-    snapshot_ = std::move(next);
+    // An upload that needs no estimates (a rejected batch, flows on unmeasured days) keeps the
+    // estimates current when they were, so the next start has nothing to redo.
+    if (!job && queue_.empty() && !running_jobs_ && view_->EstimatedSeq() >= view_->ManifestSeq() &&
+        next->EstimatedSeq() < next->ManifestSeq()) {
+      next->SetEstimatedSeq(next->ManifestSeq());
+    }
+    view_ = std::move(next);
     entries_ = std::move(entries);
     ++revision_;
+    if (job) {
+      if (stopping_) {
+        jobs_.MarkFinished(job->id, false, 0, "the server is stopping; the next start re-runs it");
+      } else {
+        queue_.push_back(std::move(*job));
+      }
+    }
   }
   state_changed_.notify_all();
 }
 
-std::optional<std::string> DataService::Enqueue(const std::string& cause,
-                                                std::optional<SiteDaySet> site_days,
-                                                int64_t through_seq) {
-  const size_t count = site_days ? site_days->size() : SiteDaysOf(Snapshot()->measurements).size();
-  const std::string id = jobs_.Add(cause, count);
-  {
-    std::lock_guard<std::mutex> lock(state_mutex_);
-    if (stopping_) {
-      jobs_.MarkFinished(id, false, 0, "the server is stopping; the next start re-runs it");
-      return id;
-    }
-    queue_.push_back({id, std::move(site_days), through_seq});
-  }
-  state_changed_.notify_all();
-  return id;
+DataService::PendingJob DataService::NewJob(const std::string& cause,
+                                            std::optional<SiteDaySet> site_days,
+                                            size_t site_day_count) {
+  PendingJob job;
+  job.id = jobs_.Add(cause, site_days ? site_days->size() : site_day_count);
+  job.site_days = std::move(site_days);
+  return job;
 }
 
 namespace {
@@ -285,26 +315,26 @@ UploadOutcome DataService::UploadBatch(const BatchUploadRequest& request) {
   result.version = appended.entry.version;
   result.measurements = MeasurementsFrom(result.quantification, catalogue_,
                                          BatchVersionId(result.batch_id, result.version));
-  const std::shared_ptr<const StoreContents> current = Snapshot();
-  auto next = std::make_shared<StoreContents>(*current);
+  const std::shared_ptr<const StoreSnapshot> current = View();
+  auto next = std::make_shared<StoreSnapshot>(*current);  // shares every part it does not change
   SiteDaySet touched;
   if (result.accepted()) {
-    const std::string prefix = result.batch_id + "@v";
-    for (const Measurement& m : current->measurements) {
-      if (m.batch_id.rfind(prefix, 0) == 0) touched.insert({m.site_id, m.day});
-    }
-    ReplaceBatchMeasurements(next.get(), result.batch_id, result.measurements);
+    const auto previous = current->measurements_by_batch.find(result.batch_id);
+    if (previous != current->measurements_by_batch.end()) touched = SiteDaysOf(*previous->second);
+    next->measurements_by_batch[result.batch_id] =
+        std::make_shared<const std::vector<Measurement>>(result.measurements);
     const SiteDaySet fresh = SiteDaysOf(result.measurements);
     touched.insert(fresh.begin(), fresh.end());
     result.store_updated = true;
   }
-  SetStoreManifestSeq(next.get(), appended.entry.seq);
+  next->SetManifestSeq(appended.entry.seq);
   next->attributes["updated_utc"] = UtcNowIso8601();
-  Publish(std::move(next));
+  std::optional<PendingJob> job;
   if (!touched.empty()) {
-    outcome.job_id = Enqueue("batch " + BatchVersionId(result.batch_id, result.version),
-                             std::move(touched), appended.entry.seq);
+    job = NewJob("batch " + BatchVersionId(result.batch_id, result.version), std::move(touched), 0);
+    outcome.job_id = job->id;
   }
+  Publish(std::move(next), std::move(job));
   return outcome;
 }
 
@@ -340,24 +370,28 @@ UploadOutcome DataService::UploadFlows(const std::string& body_path, const std::
   entry.idempotency_key = idempotency_key;
   const ManifestAppend appended = manifest_.Append(entry);
 
-  const std::shared_ptr<const StoreContents> current = Snapshot();
-  auto next = std::make_shared<StoreContents>(*current);
-  MergeFlows(&next->flows, flows);
-  SetStoreManifestSeq(next.get(), appended.entry.seq);
+  const std::shared_ptr<const StoreSnapshot> current = View();
+  auto next = std::make_shared<StoreSnapshot>(*current);
+  auto merged = std::make_shared<std::vector<FlowRecord>>(*current->flows);
+  MergeFlows(merged.get(), flows);
+  next->flows = std::move(merged);
+  next->SetManifestSeq(appended.entry.seq);
   next->attributes["updated_utc"] = UtcNowIso8601();
   SiteDaySet touched;
-  const SiteDaySet measured = SiteDaysOf(current->measurements);
+  const SiteDaySet measured = current->MeasuredSiteDays();
   for (const FlowRecord& flow : flows) {
     if (InSet(measured, flow.site_id, flow.day)) touched.insert({flow.site_id, flow.day});
   }
-  Publish(std::move(next));
   UploadOutcome outcome;
   outcome.created = true;
   outcome.entry = appended.entry;
   outcome.records = flows.size();
+  std::optional<PendingJob> job;
   if (!touched.empty()) {
-    outcome.job_id = Enqueue("flows " + source_name, std::move(touched), appended.entry.seq);
+    job = NewJob("flows " + source_name, std::move(touched), 0);
+    outcome.job_id = job->id;
   }
+  Publish(std::move(next), std::move(job));
   return outcome;
 }
 
@@ -366,8 +400,8 @@ UploadOutcome DataService::ReplaceCity(const City& city, const std::string& uplo
   std::lock_guard<std::mutex> write(write_mutex_);
   UploadOutcome outcome;
   outcome.records = city.districts.size() + city.sites.size();
-  const std::shared_ptr<const StoreContents> current = Snapshot();
-  if (CityToJson(current->city) == CityToJson(city)) {
+  const std::shared_ptr<const StoreSnapshot> current = View();
+  if (CityToJson(*current->city) == CityToJson(city)) {
     for (const ManifestEntry& entry : manifest_.Entries()) {
       if (entry.kind == UploadKind::kCity) outcome.entry = entry;  // the newest city line
     }
@@ -393,18 +427,19 @@ UploadOutcome DataService::ReplaceCity(const City& city, const std::string& uplo
   entry.batch_id = "city";
   entry.verdict = Verdict::kAccepted;
   const ManifestAppend appended = manifest_.Append(entry);
-  auto next = std::make_shared<StoreContents>(*current);
-  next->city = city;
-  SetStoreManifestSeq(next.get(), appended.entry.seq);
+  auto next = std::make_shared<StoreSnapshot>(*current);
+  next->city = std::make_shared<const City>(city);
+  next->SetManifestSeq(appended.entry.seq);
   next->attributes["updated_utc"] = when;
-  const bool has_measurements = !next->measurements.empty();
-  Publish(std::move(next));
   outcome.created = appended.appended;
   outcome.entry = appended.entry;
-  if (has_measurements) {
+  std::optional<PendingJob> job;
+  if (next->HasMeasurements()) {
     // Populations and travel times changed: every estimate may change.
-    outcome.job_id = Enqueue("city " + entry.source_name, std::nullopt, appended.entry.seq);
+    job = NewJob("city " + entry.source_name, std::nullopt, next->MeasuredSiteDays().size());
+    outcome.job_id = job->id;
   }
+  Publish(std::move(next), std::move(job));
   return outcome;
 }
 
@@ -432,18 +467,35 @@ ReadyState DataService::Ready() const {
 
 void DataService::WaitUntilIdle() {
   std::unique_lock<std::mutex> lock(state_mutex_);
+  ++flush_waiters_;
+  state_changed_.notify_all();
   state_changed_.wait(lock, [&] {
     return shut_down_ || (queue_.empty() && !busy_ && persisted_revision_ >= revision_);
   });
+  --flush_waiters_;
 }
 
 void DataService::WorkerLoop() {
+  const auto interval = std::chrono::milliseconds(options_.store_write_interval_ms);
   for (;;) {
     std::vector<PendingJob> jobs;
+    int64_t through_seq = 0;
+    bool write_store = false;
     {
       std::unique_lock<std::mutex> lock(state_mutex_);
-      state_changed_.wait(
-          lock, [&] { return stopping_ || !queue_.empty() || persisted_revision_ < revision_; });
+      for (;;) {
+        if (stopping_) break;
+        const bool store_behind = persisted_revision_ < revision_;
+        const auto due = last_store_write_ + interval;
+        write_store =
+            store_behind && (flush_waiters_ > 0 || std::chrono::steady_clock::now() >= due);
+        if (write_store || !queue_.empty()) break;
+        if (store_behind) {
+          state_changed_.wait_until(lock, due);
+        } else {
+          state_changed_.wait(lock);
+        }
+      }
       if (stopping_) {
         for (const PendingJob& job : queue_) {
           jobs_.MarkFinished(job.id, false, 0,
@@ -452,13 +504,23 @@ void DataService::WorkerLoop() {
         queue_.clear();
         break;
       }
-      jobs.swap(queue_);
+      if (!write_store) {
+        jobs.swap(queue_);
+        // Every upload up to the newest line queued its job with its snapshot (Publish).
+        through_seq = view_->ManifestSeq();
+        running_jobs_ = true;
+      }
       busy_ = true;
     }
-    if (!jobs.empty()) RunJobs(std::move(jobs));
-    PersistIfBehind();
+    if (write_store) {
+      PersistIfBehind();
+    } else {
+      RunJobs(std::move(jobs), through_seq);
+    }
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
+      if (write_store) last_store_write_ = std::chrono::steady_clock::now();
+      running_jobs_ = false;
       busy_ = false;
     }
     state_changed_.notify_all();
@@ -466,11 +528,10 @@ void DataService::WorkerLoop() {
   state_changed_.notify_all();
 }
 
-void DataService::RunJobs(std::vector<PendingJob> jobs) {
+void DataService::RunJobs(std::vector<PendingJob> jobs, int64_t through_seq) {
   // Pending jobs run as one: the union of their site-days, estimated once.
   bool all = false;
   SiteDaySet site_days;
-  int64_t through_seq = 0;
   for (const PendingJob& job : jobs) {
     jobs_.MarkRunning(job.id);
     if (!job.site_days) {
@@ -478,16 +539,59 @@ void DataService::RunJobs(std::vector<PendingJob> jobs) {
     } else {
       site_days.insert(job.site_days->begin(), job.site_days->end());
     }
-    through_seq = std::max(through_seq, job.through_seq);
   }
-  StoreContents work = *Snapshot();
   SiteDayBackCalculationOptions options;
   options.uncertainty.draws = options_.estimate_draws;
   options.uncertainty.seed = options_.estimate_seed;
   options.threads = options_.estimate_threads;
   ReestimateSummary summary;
+  std::vector<SiteDayEstimate> fresh;
   try {
-    summary = ReestimateSiteDays(catalogue_, all ? nullptr : &site_days, options, &work);
+    const std::shared_ptr<const StoreSnapshot> base = View();
+    if (all) site_days = base->MeasuredSiteDays();
+    // In slices, so that a stopping server waits for one slice, not for the whole backlog.
+    constexpr size_t kSliceSiteDays = 16;
+    auto next_site_day = site_days.begin();
+    while (next_site_day != site_days.end()) {
+      {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        if (stopping_) {
+          for (const PendingJob& job : jobs) {
+            jobs_.MarkFinished(job.id, false, 0,
+                               "the server stopped first; the next start re-runs it");
+          }
+          return;
+        }
+      }
+      // A long backlog must not keep the store file from following the uploads.
+      bool write_store = false;
+      {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        write_store =
+            persisted_revision_ < revision_ &&
+            (flush_waiters_ > 0 ||
+             std::chrono::steady_clock::now() >=
+                 last_store_write_ + std::chrono::milliseconds(options_.store_write_interval_ms));
+      }
+      if (write_store) {
+        PersistIfBehind();
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        last_store_write_ = std::chrono::steady_clock::now();
+      }
+      SiteDaySet slice;
+      while (next_site_day != site_days.end() && slice.size() < kSliceSiteDays) {
+        slice.insert(*next_site_day++);
+      }
+      ReestimateSummary part;
+      std::vector<SiteDayEstimate> estimates =
+          EstimateSiteDays(catalogue_, *base->city, *base->flows, base->MeasurementsOf(&slice),
+                           &slice, options, &part);
+      summary.estimates += part.estimates;
+      summary.skipped += part.skipped;
+      fresh.insert(fresh.end(), std::make_move_iterator(estimates.begin()),
+                   std::make_move_iterator(estimates.end()));
+    }
+    summary.site_days = site_days.size();
   } catch (const std::exception& e) {
     for (const PendingJob& job : jobs) jobs_.MarkFinished(job.id, false, 0, e.what());
     if (log_) log_(std::string("re-estimation failed: ") + e.what());
@@ -496,21 +600,25 @@ void DataService::RunJobs(std::vector<PendingJob> jobs) {
   {
     // Merge into the newest snapshot: uploads that arrived meanwhile queued their own jobs.
     std::lock_guard<std::mutex> write(write_mutex_);
-    auto next = std::make_shared<StoreContents>(*Snapshot());
-    if (all) {
-      next->site_estimates = std::move(work.site_estimates);
-    } else {
-      std::vector<SiteDayEstimate>& estimates = next->site_estimates;
-      estimates.erase(std::remove_if(estimates.begin(), estimates.end(),
-                                     [&](const SiteDayEstimate& e) {
-                                       return InSet(site_days, e.site_id, e.day);
-                                     }),
-                      estimates.end());
-      for (SiteDayEstimate& e : work.site_estimates) {
-        if (InSet(site_days, e.site_id, e.day)) estimates.push_back(std::move(e));
+    const std::shared_ptr<const StoreSnapshot> current = View();
+    auto next = std::make_shared<StoreSnapshot>(*current);
+    // Each site's estimates: the old ones outside the re-estimated site-days, then the new.
+    std::map<std::string, std::vector<SiteDayEstimate>> by_site;
+    for (const auto& [site, rows] : current->estimates_by_site) {
+      bool touched = all;
+      for (const SiteDay& site_day : site_days) touched = touched || site_day.first == site;
+      if (!touched) continue;
+      std::vector<SiteDayEstimate>& kept = by_site[site];
+      for (const SiteDayEstimate& e : *rows) {
+        if (!all && !InSet(site_days, e.site_id, e.day)) kept.push_back(e);
       }
     }
-    SetStoreEstimatedSeq(next.get(), through_seq);
+    for (SiteDayEstimate& e : fresh) by_site[e.site_id].push_back(std::move(e));
+    for (auto& [site, rows] : by_site) {
+      next->estimates_by_site[site] =
+          std::make_shared<const std::vector<SiteDayEstimate>>(std::move(rows));
+    }
+    next->SetEstimatedSeq(through_seq);
     next->attributes["estimate_draws"] = std::to_string(options_.estimate_draws);
     next->attributes["catalogue_version"] = catalogue_.version();
     Publish(std::move(next));
@@ -523,14 +631,13 @@ void DataService::RunJobs(std::vector<PendingJob> jobs) {
 }
 
 void DataService::PersistIfBehind() {
-  std::shared_ptr<const StoreContents> snapshot;
   uint64_t revision = 0;
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
     if (persisted_revision_ >= revision_) return;
-    snapshot = snapshot_;
     revision = revision_;
   }
+  const std::shared_ptr<const StoreContents> snapshot = Snapshot();
   std::string error;
   try {
     Hdf5Store::Write(layout_.store_path, *snapshot);

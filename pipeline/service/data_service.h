@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "pipeline/jobs/reestimate_job.h"
 #include "pipeline/service/job_board.h"
 #include "pipeline/service/method_registry.h"
+#include "pipeline/service/store_snapshot.h"
 
 namespace wbe {
 
@@ -27,6 +29,9 @@ struct DataServiceOptions {
   int estimate_draws = 2000;
   int estimate_threads = 1;  // leave the other cores to requests
   uint64_t estimate_seed = 20261129;
+  // The store file is rewritten whole, so it is written at most this often while uploads
+  // stream in (the manifest is the durable record; the file may lag, never lead).
+  int store_write_interval_ms = 1000;
 
   bool Check(std::string* why = nullptr) const;
 };
@@ -101,6 +106,10 @@ class DataService {
 
   const std::string& data_dir() const { return options_.data_dir; }
   const DrugCatalogue& catalogue() const { return catalogue_; }
+  // The current state, shared by parts: what request handlers read (cheap to take).
+  std::shared_ptr<const StoreSnapshot> View() const;
+  // The same as one StoreContents (flattened on first use after each change; for the store
+  // file and for tests).
   std::shared_ptr<const StoreContents> Snapshot() const;
   // Every manifest line, in seq order (an immutable copy, replaced after each append).
   std::shared_ptr<const std::vector<ManifestEntry>> Entries() const;
@@ -133,17 +142,19 @@ class DataService {
   struct PendingJob {
     std::string id;
     std::optional<SiteDaySet> site_days;  // none: every site-day
-    int64_t through_seq = 0;              // manifest seq the job brings the estimates up to
   };
 
   DataService(const DataServiceOptions& options, const DrugCatalogue& catalogue, Log log,
               DataDirLock lock, Manifest manifest);
   // Replaces the snapshot and the manifest copy; the caller holds write_mutex_.
-  void Publish(std::shared_ptr<const StoreContents> next);
-  std::optional<std::string> Enqueue(const std::string& cause, std::optional<SiteDaySet> site_days,
-                                     int64_t through_seq);
+  // Replaces the snapshot and the manifest copy and queues `job` with it, atomically, so the
+  // worker never sees an upload without its job. The caller holds write_mutex_.
+  void Publish(std::shared_ptr<StoreSnapshot> next, std::optional<PendingJob> job = std::nullopt);
+  PendingJob NewJob(const std::string& cause, std::optional<SiteDaySet> site_days,
+                    size_t site_day_count);
   void WorkerLoop();
-  void RunJobs(std::vector<PendingJob> jobs);
+  // Runs queued jobs as one; `through_seq` is the manifest line the estimates then reflect.
+  void RunJobs(std::vector<PendingJob> jobs, int64_t through_seq);
   void PersistIfBehind();
   std::vector<std::string> KnownSites() const;
   UploadOutcome ExistingUpload(const ManifestEntry& entry) const;
@@ -161,7 +172,10 @@ class DataService {
 
   mutable std::mutex state_mutex_;  // guards everything below
   std::condition_variable state_changed_;
-  std::shared_ptr<const StoreContents> snapshot_;
+  mutable std::mutex flat_mutex_;  // guards the flattened copy below
+  mutable std::shared_ptr<const StoreContents> flat_;
+  mutable uint64_t flat_revision_ = ~0ull;
+  std::shared_ptr<const StoreSnapshot> view_;
   std::shared_ptr<const std::vector<ManifestEntry>> entries_;
   uint64_t revision_ = 0;            // bumped by every Publish
   uint64_t persisted_revision_ = 0;  // what the store file holds
@@ -169,7 +183,10 @@ class DataService {
   std::vector<PendingJob> queue_;
   std::string archive_problem_;  // objects the manifest names are missing
   std::string store_error_;      // the last store write failed
-  bool busy_ = false;            // the worker is running jobs or writing the store
+  bool running_jobs_ = false;
+  int flush_waiters_ = 0;  // WaitUntilIdle callers: write the store now, not at the interval
+  std::chrono::steady_clock::time_point last_store_write_;
+  bool busy_ = false;  // the worker is running jobs or writing the store
   bool stopping_ = false;
   bool shut_down_ = false;
   std::thread worker_;
