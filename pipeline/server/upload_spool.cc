@@ -81,6 +81,11 @@ SpooledFile SpoolRequestBody(Poco::Net::HTTPServerRequest& request, const std::s
     if (spooled.size_bytes > limits.max_bytes) throw too_large();
     WriteAll(fd, std::string_view(buffer, static_cast<size_t>(got)), "spool file");
   }
+  if (in.bad()) {
+    // The socket timed out (or failed) between bytes: a stalled client.
+    throw HttpError(408, "the request body stalled; it must keep arriving (the server waits " +
+                             std::string("at most its idle timeout between bytes)"));
+  }
   if (request.hasContentLength() &&
       spooled.size_bytes != static_cast<uint64_t>(request.getContentLength64())) {
     throw HttpError(400, "the request body ended before its declared Content-Length");

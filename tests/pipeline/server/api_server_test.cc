@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -9,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -964,6 +966,96 @@ TEST_F(ApiServerTest, LabsSeeOnlyTheirOwnBatchesAndResults) {
     EXPECT_EQ(m.value("batch_id", "").rfind(std::string(kW32) + "@", 0), 0u) << m.dump();
   }
   EXPECT_EQ(Measurements("analyst").size(), lab1_results.size() + lab2_results.size());
+}
+
+TEST_F(ApiServerTest, LabsCannotTakeOverOrPeekAtAnotherLabsBatchByUploading) {
+  ASSERT_NO_FATAL_FAILURE(SetUpCityThroughTheApi());
+  ASSERT_EQ(PostBatch("lab1", inputs_->w32, "w32.csv").status, 201);
+  const size_t entries_before = service_->Entries()->size();
+
+  // A "correction" of lab1's batch from lab2 is refused and changes nothing.
+  const HttpReply takeover = PostBatch("lab2", WithOneAreaCorrected(inputs_->w32), "w32.csv");
+  EXPECT_EQ(takeover.status, 403) << takeover.body;
+  // lab1's exact bytes from lab2 would answer with lab1's QC report: refused as well.
+  const HttpReply peek = PostBatch("lab2", inputs_->w32, "copy.csv");
+  EXPECT_EQ(peek.status, 403) << peek.body;
+  EXPECT_EQ(peek.body.find("qc_report"), std::string::npos);
+  EXPECT_EQ(service_->Entries()->size(), entries_before);
+  const json list = BatchList("analyst");
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].value("uploader", ""), "lab1");
+  EXPECT_TRUE(list[0].value("current", false));
+
+  // The owner and an admin may still send new versions.
+  EXPECT_EQ(PostBatch("lab1", WithOneAreaCorrected(inputs_->w32), "w32.csv").status, 201);
+}
+
+TEST_F(ApiServerTest, ASlowBodyTimesOutWithoutHoldingTheServer) {
+  ServerOptions options = Options();
+  options.request_timeout_s = 1;
+  options.idle_timeout_s = 1;
+  server_->Stop();
+  server_ = StartServer(options);
+  Poco::Net::StreamSocket slow(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
+  slow.setReceiveTimeout(Poco::Timespan(20, 0));
+  const std::string head =
+      "PUT /api/v1/methods/slow HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      TokenOf("admin") +
+      "\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1000\r\n\r\n{\"name\":";
+  slow.sendBytes(head.data(), static_cast<int>(head.size()));
+  // Meanwhile the server answers others.
+  EXPECT_EQ(Get("/api/v1/methods", "analyst").status, 200);
+  // The stalled body ends in 408 (or a closed connection), well before our own 20 s limit.
+  const auto start = std::chrono::steady_clock::now();
+  const std::string answer = ReadUntil(slow, "\r\n\r\n");
+  const double waited_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(waited_s, 15.0);
+  if (!answer.empty()) {
+    EXPECT_NE(answer.find(" 408 "), std::string::npos) << answer;
+  }
+  EXPECT_FALSE(service_->methods().Get("slow").has_value()) << "half a body was stored";
+  sessions_.clear();  // this server drops idle connections after 1 s
+  const json audit = Get("/api/v1/audit", "admin").Json()["records"];
+  ASSERT_FALSE(audit.empty());
+  EXPECT_EQ(audit.back().value("action", ""), "PUT /api/v1/methods/slow");
+  EXPECT_EQ(audit.back().value("status", 0), 408);
+}
+
+TEST_F(ApiServerTest, StoppingLetsARequestInProgressFinish) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", server_->port()));
+  socket.setReceiveTimeout(Poco::Timespan(30, 0));
+  const std::string body = inputs_->method_json;
+  const std::string head =
+      "PUT /api/v1/methods/late HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      TokenOf("admin") +
+      "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  socket.sendBytes(head.data(), static_cast<int>(head.size()));
+  ASSERT_NE(ReadUntil(socket, "100 Continue").find("100 Continue"), std::string::npos);
+  const uint16_t port = server_->port();
+  std::thread stopper([&] { server_->Stop(std::chrono::seconds(20)); });
+  // Stop refuses new connections first; wait for that, then finish the request in progress.
+  bool refused = false;
+  for (int attempt = 0; attempt < 2000 && !refused; ++attempt) {
+    try {
+      Poco::Net::StreamSocket probe;
+      probe.connect(Poco::Net::SocketAddress("127.0.0.1", port), Poco::Timespan(0, 100000));
+      probe.close();
+    } catch (const Poco::Exception&) {
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused) << "the server kept accepting after Stop";
+  socket.sendBytes(body.data(), static_cast<int>(body.size()));
+  const std::string reply = ReadUntil(socket, "\r\n\r\n");
+  stopper.join();
+  EXPECT_NE(reply.find(" 201 "), std::string::npos) << reply;
+  EXPECT_TRUE(service_->methods().Get("late").has_value());
 }
 
 TEST_F(ApiServerTest, UploadsAreIdempotentAndCorrectionsAreNewVersions) {

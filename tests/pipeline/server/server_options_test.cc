@@ -1,0 +1,90 @@
+#include "pipeline/server/server_options.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "models/core/input_error.h"
+
+namespace wbe {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string WriteConfig(const std::string& name, const std::string& text) {
+  const fs::path dir = fs::path(WBE_BINARY_DIR) / "test-output" / "server-options";
+  fs::create_directories(dir);
+  const fs::path path = dir / name;
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ServerOptionsTest, DefaultsAreValidAndListenOnLoopback) {
+  const ServerOptions options;
+  std::string why;
+  EXPECT_TRUE(options.Check(&why)) << why;
+  EXPECT_EQ(options.bind_address, "127.0.0.1");
+  EXPECT_EQ(options.port, 8080);
+  EXPECT_EQ(options.data_dir, "var");
+  EXPECT_EQ(options.max_body_bytes, 64ull << 20);
+}
+
+TEST(ServerOptionsTest, ChecksNameTheBadSetting) {
+  std::string why;
+  ServerOptions options;
+  options.max_in_flight = options.threads;
+  EXPECT_FALSE(options.Check(&why));
+  EXPECT_NE(why.find("max_in_flight"), std::string::npos) << why;
+  options = ServerOptions();
+  options.port = 70000;
+  EXPECT_FALSE(options.Check(&why));
+  EXPECT_NE(why.find("port"), std::string::npos) << why;
+}
+
+TEST(ServerOptionsTest, ConfigFileSetsEveryField) {
+  ServerOptions options;
+  LoadServerConfig(WriteConfig("all.json", R"({"bind_address": "0.0.0.0", "port": 9000,
+      "data_dir": "/srv/wbe", "max_body_mib": 2, "threads": 16, "max_in_flight": 8,
+      "queue": 10, "request_timeout_s": 5, "idle_timeout_s": 3, "retry_after_s": 2,
+      "estimate_draws": 100, "access_log": "-"})"),
+                   &options);
+  EXPECT_EQ(options.bind_address, "0.0.0.0");
+  EXPECT_EQ(options.port, 9000);
+  EXPECT_EQ(options.data_dir, "/srv/wbe");
+  EXPECT_EQ(options.max_body_bytes, 2ull << 20);
+  EXPECT_EQ(options.threads, 16);
+  EXPECT_EQ(options.max_in_flight, 8);
+  EXPECT_EQ(options.queue, 10);
+  EXPECT_EQ(options.request_timeout_s, 5);
+  EXPECT_EQ(options.idle_timeout_s, 3);
+  EXPECT_EQ(options.retry_after_s, 2);
+  EXPECT_EQ(options.estimate_draws, 100);
+  EXPECT_EQ(options.access_log, "-");
+  EXPECT_TRUE(options.Check());
+}
+
+TEST(ServerOptionsTest, BadConfigFilesNameFileAndMember) {
+  ServerOptions options;
+  const std::string unknown = WriteConfig("unknown.json", R"({"prot": 9000})");
+  try {
+    LoadServerConfig(unknown, &options);
+    FAIL() << "an unknown member was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.file(), unknown);
+    EXPECT_EQ(e.field(), "prot");
+  }
+  const std::string wrong_type = WriteConfig("type.json", R"({"port": "9000"})");
+  try {
+    LoadServerConfig(wrong_type, &options);
+    FAIL() << "a string port was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "port");
+  }
+  EXPECT_THROW(LoadServerConfig(WriteConfig("broken.json", "{port"), &options), InputError);
+  EXPECT_EQ(options.port, 8080) << "a failed load changed the options";
+}
+
+}  // namespace
+}  // namespace wbe
