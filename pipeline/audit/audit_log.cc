@@ -13,16 +13,13 @@
 #include "models/core/input_error.h"
 #include "pipeline/archive/batch_manifest.h"
 #include "pipeline/archive/durable_file.h"
+#include "pipeline/archive/log_file_lock.h"
 
 namespace wbe {
 namespace {
 
 using Json = nlohmann::json;
 using OrderedJson = nlohmann::ordered_json;
-
-[[noreturn]] void ThrowErrno(const std::string& path, const std::string& what, int error) {
-  throw std::runtime_error(path + ": " + what + ": " + std::strerror(error));
-}
 
 // Built for both JSON flavours: ToJson returns the usual one, the file gets fields in reading
 // order (time first).
@@ -40,30 +37,6 @@ JsonType RecordJson(const AuditRecord& r) {
   j["request_id"] = r.request_id;
   return j;
 }
-
-// An exclusive flock(2) on the log for one append. AppendDurably cuts off a trailing fragment
-// as torn by a crash; without the lock that fragment could be another process's line still
-// being written.
-class AppendLock {
- public:
-  explicit AppendLock(const std::string& path)
-      : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666)) {
-    if (fd_ < 0) ThrowErrno(path, "cannot open the audit log", errno);
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) {
-        const int error = errno;
-        ::close(fd_);
-        ThrowErrno(path, "cannot lock the audit log", error);
-      }
-    }
-  }
-  ~AppendLock() { ::close(fd_); }  // closing releases the flock
-  AppendLock(const AppendLock&) = delete;
-  AppendLock& operator=(const AppendLock&) = delete;
-
- private:
-  int fd_;
-};
 
 AuditRecord FromJson(const Json& j, const std::string& path, long line) {
   const auto fail = [&](const std::string& field, const std::string& message) {
@@ -120,7 +93,7 @@ void AuditLog::Append(const AuditRecord& record) {
     if (!directory.empty()) CreateDirectoriesDurably(directory);
     directory_ready_ = true;
   }
-  const AppendLock file_lock(path_);
+  const LogFileLock file_lock(path_, 0640);
   AppendDurably(path_, text);
 }
 

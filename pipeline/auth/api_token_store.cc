@@ -18,6 +18,7 @@
 #include "models/core/input_error.h"
 #include "pipeline/archive/batch_manifest.h"
 #include "pipeline/archive/durable_file.h"
+#include "pipeline/archive/log_file_lock.h"
 
 namespace wbe {
 namespace {
@@ -127,40 +128,6 @@ std::optional<TokenParts> SplitToken(std::string_view token) {
   }
   return TokenParts{std::string(token_id), FromHex(secret)};
 }
-
-// An exclusive flock(2) on the log, held while one writer reads, decides and appends, so two
-// processes cannot both give out the same name. Creates the log with mode 0600.
-class LogWriteLock {
- public:
-  explicit LogWriteLock(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ < 0 && errno == ENOENT) {
-      fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd_ >= 0) {
-        // Exactly 0600 whatever the umask: only the service account needs the hashes.
-        if (::fchmod(fd_, 0600) != 0) Fail(path, "cannot set mode 0600 on the token log");
-      } else if (errno == EEXIST) {
-        fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-      }
-    }
-    if (fd_ < 0) Fail(path, "cannot open the token log for writing");
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) Fail(path, "cannot lock the token log");
-    }
-  }
-  ~LogWriteLock() { ::close(fd_); }  // closing releases the flock
-  LogWriteLock(const LogWriteLock&) = delete;
-  LogWriteLock& operator=(const LogWriteLock&) = delete;
-
- private:
-  [[noreturn]] void Fail(const std::string& path, const std::string& what) {
-    const int error = errno;
-    if (fd_ >= 0) ::close(fd_);
-    ThrowErrno(path, what, error);
-  }
-
-  int fd_ = -1;
-};
 
 // Typed access to one log line, naming the file, line and field on any mismatch.
 class LineReader {
@@ -366,7 +333,7 @@ std::string ApiTokenStore::Create(const std::string& name, Role role,
   }
   const std::lock_guard<std::mutex> lock(mutex_);
   CreateDirectoriesDurably(std::filesystem::path(path_).parent_path().string());
-  const LogWriteLock file_lock(path_);
+  const LogFileLock file_lock(path_, 0600);
   RefreshLocked();
   if (const auto active = state_.active_by_name.find(name); active != state_.active_by_name.end()) {
     throw InputError("token name '" + name + "': already has an unrevoked token (token_id " +
@@ -397,7 +364,7 @@ std::string ApiTokenStore::Create(const std::string& name, Role role,
 void ApiTokenStore::Revoke(const std::string& name, const std::string& revoked_by) {
   const std::lock_guard<std::mutex> lock(mutex_);
   if (StampOf(path_).exists) {
-    const LogWriteLock file_lock(path_);
+    const LogFileLock file_lock(path_, 0600);
     RefreshLocked();
     if (const auto active = state_.active_by_name.find(name);
         active != state_.active_by_name.end()) {

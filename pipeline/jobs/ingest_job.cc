@@ -85,14 +85,18 @@ void ReplaceBatchMeasurements(StoreContents* contents, const std::string& batch_
   contents->measurements.insert(contents->measurements.end(), fresh.begin(), fresh.end());
 }
 
-int64_t StoreManifestSeq(const StoreContents& contents) {
-  const auto seq = contents.attributes.find(kManifestSeqAttribute);
+int64_t StoreSeqAttribute(const StoreContents& contents, const std::string& name) {
+  const auto seq = contents.attributes.find(name);
   if (seq == contents.attributes.end()) return -1;
   try {
     return std::stoll(seq->second);
   } catch (const std::exception&) {
     return -1;
   }
+}
+
+int64_t StoreManifestSeq(const StoreContents& contents) {
+  return StoreSeqAttribute(contents, kManifestSeqAttribute);
 }
 
 void SetStoreManifestSeq(StoreContents* contents, int64_t seq) {

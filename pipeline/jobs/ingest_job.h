@@ -112,6 +112,9 @@ std::vector<FlowRecord> ParseFlowsUpload(std::string_view bytes, const std::stri
 // Replaces the site-days of `fresh` in `flows` and adds the new ones.
 void MergeFlows(std::vector<FlowRecord>* flows, const std::vector<FlowRecord>& fresh);
 
+// A store attribute holding a manifest sequence number, or -1 when unset or malformed.
+int64_t StoreSeqAttribute(const StoreContents& contents, const std::string& name);
+
 // The manifest sequence number a store reflects (attribute manifest_seq), or -1 when unset.
 int64_t StoreManifestSeq(const StoreContents& contents);
 void SetStoreManifestSeq(StoreContents* contents, int64_t seq);

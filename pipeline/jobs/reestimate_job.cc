@@ -1,5 +1,7 @@
 #include "pipeline/jobs/reestimate_job.h"
 
+#include "pipeline/jobs/ingest_job.h"
+
 #include <algorithm>
 #include <iterator>
 
@@ -66,13 +68,7 @@ ReestimateSummary ReestimateSiteDays(const DrugCatalogue& catalogue, const SiteD
 }
 
 int64_t StoreEstimatedSeq(const StoreContents& contents) {
-  const auto seq = contents.attributes.find(kEstimatedSeqAttribute);
-  if (seq == contents.attributes.end()) return -1;
-  try {
-    return std::stoll(seq->second);
-  } catch (const std::exception&) {
-    return -1;
-  }
+  return StoreSeqAttribute(contents, kEstimatedSeqAttribute);
 }
 
 void SetStoreEstimatedSeq(StoreContents* contents, int64_t seq) {

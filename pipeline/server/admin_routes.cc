@@ -10,34 +10,10 @@
 namespace wbe {
 namespace {
 
-std::string BodyText(ApiExchange& exchange, const ServerContext& context) {
-  SpoolLimits limits;
-  limits.max_bytes = context.options.max_body_bytes;
-  limits.deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(context.options.request_timeout_s);
-  const SpooledFile body = SpoolRequestBody(exchange.request(), context.spool_dir, limits);
-  exchange.MarkBodyRead();
-  std::ifstream in(body.path(), std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
-nlohmann::json TokenInfoJson(const ApiTokenInfo& info) {
-  return {{"name", info.name},
-          {"role", RoleName(info.role)},
-          {"token_id", info.token_id},
-          {"created_utc", info.created_utc},
-          {"created_by", info.created_by},
-          {"revoked", info.revoked},
-          {"revoked_utc", info.revoked_utc},
-          {"revoked_by", info.revoked_by}};
-}
-
 void CreateToken(ApiExchange& exchange, const ServerContext& context) {
   nlohmann::json body;
   try {
-    body = nlohmann::json::parse(BodyText(exchange, context));
+    body = nlohmann::json::parse(RequestBodyText(exchange, context));
   } catch (const nlohmann::json::parse_error& e) {
     throw HttpError(422, std::string("the body is not valid JSON: ") + e.what());
   }
@@ -67,7 +43,7 @@ void CreateToken(ApiExchange& exchange, const ServerContext& context) {
 void PutMethod(ApiExchange& exchange, const ServerContext& context) {
   const std::string& name = exchange.PathParam("name");
   exchange.audit_target = name;
-  const std::string bytes = BodyText(exchange, context);
+  const std::string bytes = RequestBodyText(exchange, context);
   const bool created = context.service->methods().Put(name, bytes);
   exchange.audit_outcome = created ? "created" : "replaced";
   for (const RegisteredMethod& method : context.service->methods().List()) {
@@ -87,7 +63,7 @@ void AddAdminRoutes(RouteTable* routes, const ServerContext* context) {
   routes->Add({"GET", "/api/v1/tokens", false, {}, [context](ApiExchange& e) {
                  nlohmann::json tokens = nlohmann::json::array();
                  for (const ApiTokenInfo& info : context->tokens->List()) {
-                   tokens.push_back(TokenInfoJson(info));
+                   tokens.push_back(ToJson(info));
                  }
                  e.SendJson(200, {{"tokens", tokens}});
                }});

@@ -88,26 +88,9 @@ nlohmann::json FlowJson(const FlowRecord& f) {
 
 nlohmann::json SiteEstimateJson(const SiteDayEstimate& e,
                                 const std::vector<std::string>& districts) {
-  return {
-      {"site_id", e.site_id},
-      {"date", FormatIsoDate(e.day)},
-      {"drug", e.drug},
-      {"biomarker", e.biomarker},
-      {"censored", e.censored},
-      {"population", e.population},
-      {"districts", districts},
-      {"load_mg_per_day", UncertainValueToJson(e.load_mg_per_day)},
-      {"normalised_load_mg_per_day_per_1000",
-       UncertainValueToJson(e.normalised_load_mg_per_day_per_1000)},
-      {"consumption_mg_per_day_per_1000", UncertainValueToJson(e.consumption_mg_per_day_per_1000)},
-      {"doses_per_day_per_1000", UncertainValueToJson(e.doses_per_day_per_1000)},
-      {"users_per_1000", UncertainValueToJson(e.users_per_1000)},
-      {"provenance",
-       {{"batch_ids", e.batch_ids},
-        {"catalogue_version", e.catalogue_version},
-        {"draws", e.draws},
-        {"seed", e.seed}}},
-      {"note", e.note}};
+  nlohmann::json json = SiteDayEstimateToJson(e);
+  json["districts"] = districts;
+  return json;
 }
 
 std::vector<std::string> FlatColumns(const nlohmann::json& row) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "pipeline/server/request_body.h"
 #include "pipeline/server/route_table.h"
 #include "pipeline/server/server_context.h"
 

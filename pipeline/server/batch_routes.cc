@@ -12,13 +12,6 @@
 namespace wbe {
 namespace {
 
-std::string ReadSpooled(const SpooledFile& file) {
-  std::ifstream in(file.path(), std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
-
 bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
@@ -94,10 +87,6 @@ ManifestEntry ChosenVersion(const ApiExchange& exchange,
 void PostBatch(ApiExchange& exchange, const ServerContext& context) {
   Poco::Net::HTTPServerRequest& request = exchange.request();
   const std::optional<std::string> idempotency_key = IdempotencyKeyOf(exchange);
-  SpoolLimits limits;
-  limits.max_bytes = context.options.max_body_bytes;
-  limits.deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(context.options.request_timeout_s);
   const std::string content_type = request.getContentType();
   const bool multipart = StartsWith(content_type, "multipart/form-data");
   if (!multipart && !content_type.empty() && !StartsWith(content_type, "text/csv") &&
@@ -108,8 +97,7 @@ void PostBatch(ApiExchange& exchange, const ServerContext& context) {
                     "application/octet-stream or multipart/form-data, not " +
                         content_type);
   }
-  SpooledFile body = SpoolRequestBody(request, context.spool_dir, limits);
-  exchange.MarkBodyRead();
+  SpooledFile body = SpoolRequest(exchange, context);
 
   BatchUploadRequest upload;
   upload.uploader = exchange.Caller().name;

@@ -12,17 +12,9 @@ namespace {
 
 // The body of a PUT, parsed as JSON (422 naming the problem otherwise).
 nlohmann::json JsonBody(ApiExchange& exchange, const ServerContext& context) {
-  SpoolLimits limits;
-  limits.max_bytes = context.options.max_body_bytes;
-  limits.deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(context.options.request_timeout_s);
-  const SpooledFile body = SpoolRequestBody(exchange.request(), context.spool_dir, limits);
-  exchange.MarkBodyRead();
-  std::ifstream in(body.path(), std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
+  const std::string text = RequestBodyText(exchange, context);
   try {
-    return nlohmann::json::parse(bytes.str());
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw HttpError(422, std::string("the body is not valid JSON: ") + e.what(),
                     nlohmann::json::array({ProblemEntry("request body", 0, "", e.what())}));

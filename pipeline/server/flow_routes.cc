@@ -25,12 +25,7 @@ void PostFlows(ApiExchange& exchange, const ServerContext& context) {
                     "application/json ({\"flows\": [...]}), not '" +
                         content_type + "'");
   }
-  SpoolLimits limits;
-  limits.max_bytes = context.options.max_body_bytes;
-  limits.deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(context.options.request_timeout_s);
-  const SpooledFile body = SpoolRequestBody(exchange.request(), context.spool_dir, limits);
-  exchange.MarkBodyRead();
+  const SpooledFile body = SpoolRequest(exchange, context);
   const std::string source_name = SafeFileName(exchange.Query("filename").value_or(""),
                                                format == "flows_csv" ? "flows.csv" : "flows.json");
   const UploadOutcome outcome = context.service->UploadFlows(

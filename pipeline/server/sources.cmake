@@ -8,6 +8,7 @@ list(APPEND WBE_PIPELINE_SRCS
   ${CMAKE_CURRENT_LIST_DIR}/city_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/flow_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/query_routes.cc
+  ${CMAKE_CURRENT_LIST_DIR}/request_body.cc
   ${CMAKE_CURRENT_LIST_DIR}/route_table.cc
   ${CMAKE_CURRENT_LIST_DIR}/serve_application.cc
   ${CMAKE_CURRENT_LIST_DIR}/server_options.cc

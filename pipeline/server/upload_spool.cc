@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/MessageHeader.h>
@@ -144,6 +145,14 @@ MultipartUpload ParseMultipart(const Poco::Net::HTTPServerRequest& request, cons
   }
   for (const auto& [name, value] : form) upload.fields[name] = value;
   return upload;
+}
+
+std::string ReadSpooled(const SpooledFile& file) {
+  std::ifstream in(file.path(), std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in.good() && !in.eof()) throw std::runtime_error("cannot read a spooled request body");
+  return bytes.str();
 }
 
 std::string SafeFileName(const std::string& name, const std::string& fallback) {

@@ -38,6 +38,9 @@ struct SpoolLimits {
 SpooledFile SpoolRequestBody(Poco::Net::HTTPServerRequest& request, const std::string& directory,
                              const SpoolLimits& limits);
 
+// The whole spooled file as bytes.
+std::string ReadSpooled(const SpooledFile& file);
+
 // A multipart/form-data body: text fields, and file parts each spooled to its own file.
 struct MultipartUpload {
   struct FilePart {
