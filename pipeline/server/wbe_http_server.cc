@@ -29,9 +29,6 @@ WbeHttpServer::WbeHttpServer(const ServerOptions& options, DataService* service,
                                  : options.access_log;
   access_log_ = std::make_unique<AccessLog>(access_path);
   context_.access_log = access_log_.get();
-  // Spool files left by a crash are incomplete request bodies that were never acknowledged.
-  std::error_code error;
-  fs::remove_all(context_.spool_dir, error);
   routes_ = BuildApiRoutes(&context_);
 }
 
@@ -40,14 +37,21 @@ WbeHttpServer::~WbeHttpServer() { Stop(std::chrono::seconds(2)); }
 void WbeHttpServer::Start() {
   if (running_) return;
   try {
-    socket_ = Poco::Net::ServerSocket(
-        Poco::Net::SocketAddress(context_.options.bind_address,
-                                 static_cast<Poco::UInt16>(context_.options.port)),
-        /*backlog=*/context_.options.queue);
+    // SO_REUSEADDR (restart right after a stop) but not SO_REUSEPORT, which Poco's
+    // constructor also sets: a second server on the same port must fail, not share it.
+    socket_ = Poco::Net::ServerSocket();
+    socket_.bind(Poco::Net::SocketAddress(context_.options.bind_address,
+                                          static_cast<Poco::UInt16>(context_.options.port)),
+                 /*reuseAddress=*/true, /*reusePort=*/false);
+    socket_.listen(context_.options.queue);
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + context_.options.bind_address + ":" +
                              std::to_string(context_.options.port) + ": " + e.displayText());
   }
+  // Spool files left by a crash are incomplete request bodies that were never acknowledged;
+  // cleared only once the port is ours (a second server on this directory fails above).
+  std::error_code error;
+  fs::remove_all(context_.spool_dir, error);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(context_.options.threads);
   params->setMaxQueued(context_.options.queue);

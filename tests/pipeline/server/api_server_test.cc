@@ -1058,6 +1058,14 @@ TEST_F(ApiServerTest, StoppingLetsARequestInProgressFinish) {
   EXPECT_TRUE(service_->methods().Get("late").has_value());
 }
 
+TEST_F(ApiServerTest, ASecondServerCannotShareThePort) {
+  ServerOptions options = Options();
+  options.port = server_->port();
+  WbeHttpServer second(options, service_.get(), tokens_.get(), audit_.get());
+  EXPECT_THROW(second.Start(), std::runtime_error);
+  EXPECT_EQ(Get("/api/v1/health", "").status, 200);
+}
+
 TEST_F(ApiServerTest, UploadsAreIdempotentAndCorrectionsAreNewVersions) {
   ASSERT_NO_FATAL_FAILURE(SetUpCityThroughTheApi());
   const HttpReply first = PostBatch("lab1", inputs_->w32, "w32.csv", {{"Idempotency-Key", "k-1"}});
