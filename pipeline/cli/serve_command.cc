@@ -1,5 +1,6 @@
 #include "pipeline/cli/serve_command.h"
 
+#include <filesystem>
 #include <memory>
 
 #include "pipeline/cli/ingest_command.h"
@@ -26,8 +27,10 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_flag("--demo", args->command.demo,
                 "Serve the built-in demo city (prepared in the data directory on first start, "
                 "with demo tokens in DATA/demo-tokens.txt)");
-  cmd->add_option("--config", args->config_path,
-                  "JSON file of server settings (flags given on the command line win)")
+  cmd->add_option(
+         "--config", args->config_path,
+         "JSON file of server settings (default: DATA/config/server.json when it exists; flags "
+         "given on the command line win)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--max-body-mib", args->max_body_mib, "Request body limit, MiB (413 beyond)")
       ->check(CLI::PositiveNumber);
@@ -48,6 +51,11 @@ void RegisterServeCommand(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->callback([args, cmd] {
     ServeCommandOptions command = args->command;
+    if (args->config_path.empty()) {
+      // Without --config, the data directory's own settings apply when it has them.
+      const std::string in_data_dir = args->command.server.data_dir + "/config/server.json";
+      if (std::filesystem::is_regular_file(in_data_dir)) args->config_path = in_data_dir;
+    }
     if (!args->config_path.empty()) {
       // The config file first, then whatever was given on the command line.
       ServerOptions from_file;
