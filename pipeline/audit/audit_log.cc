@@ -13,6 +13,7 @@
 #include "models/core/input_error.h"
 #include "pipeline/archive/batch_manifest.h"
 #include "pipeline/archive/durable_file.h"
+#include "pipeline/archive/json_lines.h"
 #include "pipeline/archive/log_file_lock.h"
 
 namespace wbe {
@@ -100,21 +101,8 @@ void AuditLog::Append(const AuditRecord& record) {
 std::vector<AuditRecord> AuditLog::ReadAll(const std::string& path) {
   const std::string text = ReadWholeLines(path).text;
   std::vector<AuditRecord> records;
-  long line_number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    const std::string line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
-    Json j;
-    try {
-      j = Json::parse(line);
-    } catch (const Json::exception& e) {
-      throw InputError(path, line_number, "", std::string("not JSON (corrupt line): ") + e.what());
-    }
-    records.push_back(FromJson(j, path, line_number));
-  }
+  ForEachJsonLine(text, path,
+                  [&](const Json& j, long line) { records.push_back(FromJson(j, path, line)); });
   return records;
 }
 

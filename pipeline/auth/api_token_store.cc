@@ -18,6 +18,7 @@
 #include "models/core/input_error.h"
 #include "pipeline/archive/batch_manifest.h"
 #include "pipeline/archive/durable_file.h"
+#include "pipeline/archive/json_lines.h"
 #include "pipeline/archive/log_file_lock.h"
 
 namespace wbe {
@@ -247,19 +248,7 @@ ApiTokenStore::FileStamp ApiTokenStore::StampOf(const std::string& path) {
 
 ApiTokenStore::State ApiTokenStore::Parse(const std::string& text, const std::string& path) {
   State state;
-  long line_number = 0;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    const std::string line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
-    Json j;
-    try {
-      j = Json::parse(line);
-    } catch (const Json::exception& e) {
-      throw InputError(path, line_number, "", std::string("not JSON (corrupt line): ") + e.what());
-    }
+  ForEachJsonLine(text, path, [&](const Json& j, long line_number) {
     const LineReader r(j, path, line_number);
     if (!j.is_object()) r.Fail("", "a token log line must be a JSON object");
     const std::string event = r.String("event");
@@ -312,7 +301,7 @@ ApiTokenStore::State ApiTokenStore::Parse(const std::string& text, const std::st
     } else {
       r.Fail("event", "must be create or revoke, got '" + Printable(event) + "'");
     }
-  }
+  });
   return state;
 }
 
