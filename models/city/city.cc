@@ -1,6 +1,8 @@
 #include "models/city/city.h"
 
+#include <cmath>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "models/core/input_error.h"
@@ -57,8 +59,15 @@ void City::Validate() const {
     if (edge.from_node == edge.to_node) {
       throw InputError(where, 0, "edges", label + " loops onto itself");
     }
-    if (!(edge.travel_time_h >= 0.0)) {
-      throw InputError(where, 0, "edges", label + " has a negative travel time");
+    // A NaN would pass a plain "< 0" test and poison every survival and lag downstream.
+    if (!std::isfinite(edge.travel_time_h)) {
+      throw InputError(where, 0, "edges", label + " has a travel time that is not a finite number");
+    }
+    if (edge.travel_time_h < 0.0) {
+      std::ostringstream hours;
+      hours << edge.travel_time_h;
+      throw InputError(where, 0, "edges",
+                       label + " has a negative travel time (" + hours.str() + " h)");
     }
     if (!has_downstream.insert(edge.from_node).second) {
       throw InputError(

@@ -56,7 +56,8 @@ struct City {
   std::vector<SamplingSite> sites;
 
   // Throws InputError naming the offending entity: unknown nodes, cycles, several roots,
-  // districts without an outlet, sites off the network, duplicate ids.
+  // districts without an outlet, sites off the network, duplicate ids, travel times that are
+  // negative or not finite.
   void Validate() const;
 
   const District* FindDistrict(const std::string& id) const;

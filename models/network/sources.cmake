@@ -1,0 +1,3 @@
+list(APPEND WBE_MODELS_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/identifiability.cc
+  ${CMAKE_CURRENT_LIST_DIR}/sewer_network.cc)
