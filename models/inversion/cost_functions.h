@@ -80,8 +80,8 @@ class ObservedLoadCost {
   }
 
   // observed_load_mg_per_day > 0; terms non-empty.
-  static ceres::CostFunction* Create(const SiteDayLoadTerms& terms,
-                                     double observed_load_mg_per_day, double log_sigma) {
+  static ceres::CostFunction* Create(const SiteDayLoadTerms& terms, double observed_load_mg_per_day,
+                                     double log_sigma) {
     auto* cost = new ceres::DynamicAutoDiffCostFunction<ObservedLoadCost>(
         new ObservedLoadCost(terms.weights(), std::log(observed_load_mg_per_day), log_sigma));
     for (size_t i = 0; i < terms.blocks().size(); ++i) cost->AddParameterBlock(1);
@@ -169,8 +169,8 @@ class PerCapitaPriorCost {
 
   static ceres::CostFunction* Create(double population, double log_mg_per_person_per_day,
                                      double log_sigma) {
-    return new ceres::AutoDiffCostFunction<PerCapitaPriorCost, 1, 1>(new PerCapitaPriorCost(
-        std::log(population) + log_mg_per_person_per_day, log_sigma));
+    return new ceres::AutoDiffCostFunction<PerCapitaPriorCost, 1, 1>(
+        new PerCapitaPriorCost(std::log(population) + log_mg_per_person_per_day, log_sigma));
   }
 
  private:

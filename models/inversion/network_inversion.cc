@@ -92,8 +92,7 @@ InversionResult NetworkInversion::Solve(const SewerNetwork& network,
     for (int day = -warm_up_days; day < day_count; ++day) {
       double start = prior_log_mass[d];
       if (warm_start != nullptr) {
-        const Eigen::Index column =
-            std::clamp<Eigen::Index>(day, 0, warm_start->cols() - 1);
+        const Eigen::Index column = std::clamp<Eigen::Index>(day, 0, warm_start->cols() - 1);
         start = (*warm_start)(static_cast<Eigen::Index>(d), column);
       }
       *theta.At(d, day) = start;
@@ -136,19 +135,17 @@ InversionResult NetworkInversion::Solve(const SewerNetwork& network,
       if (!(observation.loq_load_mg_per_day > 0.0)) {
         throw std::invalid_argument("NetworkInversion: a censored observation needs LOQ load > 0");
       }
-      problem.AddResidualBlock(
-          CensoredLoadCost::Create(terms, observation.loq_load_mg_per_day,
-                                   options.observation_log_sigma),
-          nullptr, terms.blocks());
+      problem.AddResidualBlock(CensoredLoadCost::Create(terms, observation.loq_load_mg_per_day,
+                                                        options.observation_log_sigma),
+                               nullptr, terms.blocks());
     } else {
       if (!(observation.load_mg_per_day > 0.0) || !std::isfinite(observation.load_mg_per_day)) {
         throw std::invalid_argument(
             "NetworkInversion: observed loads must be positive (report zeros as censored)");
       }
-      problem.AddResidualBlock(
-          ObservedLoadCost::Create(terms, observation.load_mg_per_day,
-                                   options.observation_log_sigma),
-          MakeLoss(options), terms.blocks());
+      problem.AddResidualBlock(ObservedLoadCost::Create(terms, observation.load_mg_per_day,
+                                                        options.observation_log_sigma),
+                               MakeLoss(options), terms.blocks());
     }
   }
 
@@ -189,8 +186,8 @@ InversionResult NetworkInversion::Solve(const SewerNetwork& network,
 std::string InversionResult::BriefReport() const {
   std::ostringstream out;
   out << "Network inversion: " << log_mass_mg_per_day.rows() << " districts x "
-      << log_mass_mg_per_day.cols() << " days (+" << warm_up_days << " warm-up), "
-      << iterations << " iterations, cost " << initial_cost << " -> " << final_cost << ", "
+      << log_mass_mg_per_day.cols() << " days (+" << warm_up_days << " warm-up), " << iterations
+      << " iterations, cost " << initial_cost << " -> " << final_cost << ", "
       << (converged ? "converged" : "NOT converged") << ", " << solve_time_s << " s, "
       << linear_solver;
   return out.str();

@@ -14,10 +14,10 @@ namespace wbe {
 
 // One composite sample's biomarker load at a site.
 struct SiteLoadObservation {
-  size_t site_index = 0;  // into SewerNetwork sites
-  int day_index = 0;      // 0 .. day_count - 1
-  double load_mg_per_day = 0.0;   // used when !censored; must be > 0
-  bool censored = false;          // below the limit of quantification
+  size_t site_index = 0;             // into SewerNetwork sites
+  int day_index = 0;                 // 0 .. day_count - 1
+  double load_mg_per_day = 0.0;      // used when !censored; must be > 0
+  bool censored = false;             // below the limit of quantification
   double loq_load_mg_per_day = 0.0;  // used when censored: LOQ x flow; must be > 0
 };
 
@@ -50,8 +50,8 @@ class NetworkInversion {
   // Throws std::invalid_argument on bad options, shapes, indices or non-positive loads.
   static InversionResult Solve(const SewerNetwork& network, const BiomarkerStability& stability,
                                const std::vector<double>& populations_per_district,
-                               const std::vector<SiteLoadObservation>& observations,
-                               int day_count, const InversionOptions& options,
+                               const std::vector<SiteLoadObservation>& observations, int day_count,
+                               const InversionOptions& options,
                                const Eigen::MatrixXd* warm_start = nullptr);
 
   // Max lag + 1: the days before day 0 whose mass can still reach a site on or after day 0.

@@ -66,8 +66,7 @@ const DemoProblem& Demo() {
     }
     double population = 0.0;
     for (double p : demo->populations) population += p;
-    demo->per_capita_log_mg =
-        std::log(demo->true_mass_mg_per_day.sum() / kDays / population);
+    demo->per_capita_log_mg = std::log(demo->true_mass_mg_per_day.sum() / kDays / population);
     return demo;
   }();
   return *kDemo;
@@ -86,8 +85,7 @@ InversionResult SolveDemo(const std::vector<SiteLoadObservation>& observations,
                                  kDays, options);
 }
 
-size_t FindObservation(const std::vector<SiteLoadObservation>& observations, size_t site,
-                       int day) {
+size_t FindObservation(const std::vector<SiteLoadObservation>& observations, size_t site, int day) {
   for (size_t i = 0; i < observations.size(); ++i) {
     if (observations[i].site_index == site && observations[i].day_index == day) return i;
   }
@@ -129,8 +127,8 @@ TEST(NetworkInversionTest, RecoversWeeklyMassOfResolvedDistrictsAndUnresolvedGro
       const double error = std::abs(estimate / truth - 1.0);
       (group.resolved ? worst_resolved : worst_group) =
           std::max(group.resolved ? worst_resolved : worst_group, error);
-      EXPECT_LT(error, 0.05) << group.district_ids.front() << " (+" << rows.size() - 1
-                             << ") week " << week << ": " << estimate << " vs " << truth;
+      EXPECT_LT(error, 0.05) << group.district_ids.front() << " (+" << rows.size() - 1 << ") week "
+                             << week << ": " << estimate << " vs " << truth;
     }
   }
   std::cout << "worst weekly relative error: resolved districts " << worst_resolved
@@ -142,8 +140,8 @@ TEST(NetworkInversionTest, CensoredObservationOnlyPushesDown) {
   const size_t inlet = demo.network.SiteIndex("WWTP-IN");
   constexpr int kDay = 10;
   std::vector<SiteLoadObservation> dropped = demo.observations;
-  dropped.erase(dropped.begin() + static_cast<std::ptrdiff_t>(
-                                      FindObservation(dropped, inlet, kDay)));
+  dropped.erase(dropped.begin() +
+                static_cast<std::ptrdiff_t>(FindObservation(dropped, inlet, kDay)));
   const InversionResult without = SolveDemo(dropped, DemoOptions());
   const double model_load = ModelLoad(without.MassMgPerDay(), inlet, kDay);
 
@@ -180,9 +178,9 @@ double MaxChangeOutside(const InversionResult& a, const InversionResult& b, int 
   double change = 0.0;
   for (int day = 0; day < kDays; ++day) {
     if (day >= first && day <= last) continue;
-    change = std::max(change, (a.log_mass_mg_per_day.col(day) - b.log_mass_mg_per_day.col(day))
-                                  .cwiseAbs()
-                                  .maxCoeff());
+    change = std::max(
+        change,
+        (a.log_mass_mg_per_day.col(day) - b.log_mass_mg_per_day.col(day)).cwiseAbs().maxCoeff());
   }
   return std::expm1(change);
 }
@@ -224,8 +222,8 @@ TEST(NetworkInversionTest, RefusesBadInputs) {
   const DemoProblem& demo = Demo();
   std::vector<double> populations = demo.populations;
   populations.pop_back();
-  EXPECT_THROW(NetworkInversion::Solve(demo.network, demo.stability, populations,
-                                       demo.observations, kDays, DemoOptions()),
+  EXPECT_THROW(NetworkInversion::Solve(demo.network, demo.stability, populations, demo.observations,
+                                       kDays, DemoOptions()),
                std::invalid_argument);
   std::vector<SiteLoadObservation> zero = demo.observations;
   zero.front().load_mg_per_day = 0.0;
