@@ -16,7 +16,7 @@ struct DemoJobOptions {
   uint64_t seed = 1;
   int days = 112;
   int draws = 10000;
-  int threads = 0;  // 0: all hardware threads
+  int threads = 0;                            // 0: all hardware threads
   std::string lab_uploader = "wbe simulate";  // who the manifest says sent the lab batches
 
   bool Check(std::string* why = nullptr) const;

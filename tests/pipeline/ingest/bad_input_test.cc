@@ -186,9 +186,8 @@ TEST(BadInputTest, UnknownAnalyte) {
                    "/rows/3/analyte", "'Cocaine' is not a catalogue biomarker");
   ExpectInputError(Parse(Edit(Quantified(), 6, "Ketamine", "Ketamin3"), "q.csv"), "q.csv", 6,
                    "analyte", "'Ketamin3' is not a catalogue biomarker");
-  ExpectInputError(
-      Parse(ReadFile(TestData("masshunter/MH_ext_cal_quant_assay.csv")), "mh.csv"), "mh.csv",
-      1, "header", "none of the compounds");
+  ExpectInputError(Parse(ReadFile(TestData("masshunter/MH_ext_cal_quant_assay.csv")), "mh.csv"),
+                   "mh.csv", 1, "header", "none of the compounds");
   // Two compounds that map to one biomarker.
   ExpectInputError(Parse(Edit(MassHunter(), 1, "Cocaine Results", "BZE Results"), "mh.csv"),
                    "mh.csv", 1, "BZE Results (column 27)", "both map to benzoylecgonine");
