@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <set>
 #include <utility>
 
 #include "models/city/city_io.h"
@@ -183,7 +184,11 @@ std::vector<std::string> DataService::KnownSites() const {
 }
 
 void DataService::Publish(std::shared_ptr<StoreSnapshot> next, std::optional<PendingJob> job) {
-  auto entries = std::make_shared<const std::vector<ManifestEntry>>(manifest_.Entries());
+  // The manifest only grows: copy it only when this change appended to it.
+  std::shared_ptr<const std::vector<ManifestEntry>> entries = Entries();
+  if (entries->size() != manifest_.Entries().size()) {
+    entries = std::make_shared<const std::vector<ManifestEntry>>(manifest_.Entries());
+  }
   {
     std::lock_guard<std::mutex> lock(state_mutex_);
     // An upload that needs no estimates (a rejected batch, flows on unmeasured days) keeps the
@@ -604,10 +609,10 @@ void DataService::RunJobs(std::vector<PendingJob> jobs, int64_t through_seq) {
     auto next = std::make_shared<StoreSnapshot>(*current);
     // Each site's estimates: the old ones outside the re-estimated site-days, then the new.
     std::map<std::string, std::vector<SiteDayEstimate>> by_site;
+    std::set<std::string> touched_sites;
+    for (const SiteDay& site_day : site_days) touched_sites.insert(site_day.first);
     for (const auto& [site, rows] : current->estimates_by_site) {
-      bool touched = all;
-      for (const SiteDay& site_day : site_days) touched = touched || site_day.first == site;
-      if (!touched) continue;
+      if (!all && touched_sites.count(site) == 0) continue;
       std::vector<SiteDayEstimate>& kept = by_site[site];
       for (const SiteDayEstimate& e : *rows) {
         if (!all && !InSet(site_days, e.site_id, e.day)) kept.push_back(e);
