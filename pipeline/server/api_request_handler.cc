@@ -126,7 +126,7 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
       throw error;
     }
     exchange.path_params = match.params;
-    const Route& route = *match.route;
+    const ApiRoute& route = *match.route;
     if (!route.is_public) {
       const std::string authorization = exchange.Header("Authorization");
       const std::string scheme = "Bearer ";

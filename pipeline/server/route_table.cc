@@ -48,16 +48,16 @@ bool MatchPattern(const std::vector<std::string>& pattern, const std::vector<std
 
 }  // namespace
 
-bool Route::Allows(Role role) const {
+bool ApiRoute::Allows(Role role) const {
   return role == Role::kAdmin || std::find(roles.begin(), roles.end(), role) != roles.end();
 }
 
-void RouteTable::Add(Route route) { routes_.push_back(std::move(route)); }
+void RouteTable::Add(ApiRoute route) { routes_.push_back(std::move(route)); }
 
 RouteMatch RouteTable::Match(const std::string& method, const std::string& raw_path) const {
   RouteMatch match;
   const std::vector<std::string> raw = Split(raw_path);
-  for (const Route& route : routes_) {
+  for (const ApiRoute& route : routes_) {
     std::map<std::string, std::string> params;
     if (!MatchPattern(Split(route.pattern), raw, &params)) continue;
     match.path_known = true;

@@ -12,7 +12,7 @@ namespace wbe {
 
 // One endpoint: a method, a path pattern with {named} segments, who may call it, and what it
 // does. Admin tokens may call every authenticated route.
-struct Route {
+struct ApiRoute {
   std::string method;
   std::string pattern;  // e.g. "/api/v1/batches/{batch_id}/raw"
   bool is_public = false;
@@ -23,7 +23,7 @@ struct Route {
 };
 
 struct RouteMatch {
-  const Route* route = nullptr;      // null: no route for this method
+  const ApiRoute* route = nullptr;   // null: no route for this method
   bool path_known = false;           // some route has this path (then 405, else 404)
   std::vector<std::string> methods;  // the methods the path allows, for Allow
   std::map<std::string, std::string> params;
@@ -31,14 +31,14 @@ struct RouteMatch {
 
 class RouteTable {
  public:
-  void Add(Route route);
+  void Add(ApiRoute route);
   // `raw_path` is percent-encoded; segments are decoded after splitting, so an id may hold
   // an encoded '/'.
   RouteMatch Match(const std::string& method, const std::string& raw_path) const;
-  const std::vector<Route>& routes() const { return routes_; }
+  const std::vector<ApiRoute>& routes() const { return routes_; }
 
  private:
-  std::vector<Route> routes_;
+  std::vector<ApiRoute> routes_;
 };
 
 }  // namespace wbe

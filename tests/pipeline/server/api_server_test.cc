@@ -849,9 +849,9 @@ TEST_F(ApiServerTest, AdminManagesTokensAndReadsTheAudit) {
 
 TEST_F(ApiServerTest, EveryRouteAdmitsExactlyTheRolesOfTheContract) {
   token_["bad"] = "wbe_000000000000_" + std::string(64, '0');
-  const std::vector<Route>& routes = server_->routes().routes();
+  const std::vector<ApiRoute>& routes = server_->routes().routes();
   ASSERT_GT(routes.size(), 20u);
-  for (const Route& route : routes) {
+  for (const ApiRoute& route : routes) {
     const std::string key = route.method + " " + route.pattern;
     EXPECT_EQ(route.is_public, IsPublicByContract(route.pattern)) << key;
     for (const std::string who : {"", "bad", "lab1", "analyst", "admin"}) {
@@ -895,7 +895,7 @@ TEST_F(ApiServerTest, RoutesAndTheirRolesMatchTheOpenApiDocument) {
   ASSERT_FALSE(documented.empty());
 
   std::set<std::string> served;
-  for (const Route& route : server_->routes().routes()) {
+  for (const ApiRoute& route : server_->routes().routes()) {
     const std::string key = route.method + " " + route.pattern;
     served.insert(key);
     const auto doc = documented.find(key);
