@@ -41,14 +41,17 @@ constexpr char kUnitsMgPerL[] = "mg/L";
 constexpr char kUnitsMgPerDay[] = "mg/day";
 constexpr char kUnitsPerThousand[] = "mg/day/1000 inhabitants";
 constexpr char kUnitsInhabitants[] = "inhabitants";
+constexpr char kUnitsPersons[] = "persons";
 
+// The UncertainValue members of a row type, each stored as four columns <name><suffix>.
+template <typename Row>
 struct QuantityColumns {
   const char* name;
-  UncertainValue SiteDayEstimate::*member;
+  UncertainValue Row::*member;
   const char* units;
 };
 
-constexpr QuantityColumns kQuantities[] = {
+constexpr QuantityColumns<SiteDayEstimate> kQuantities[] = {
     {"load_mg_per_day", &SiteDayEstimate::load_mg_per_day, kUnitsMgPerDay},
     {"normalised_load_mg_per_day_per_1000", &SiteDayEstimate::normalised_load_mg_per_day_per_1000,
      kUnitsPerThousand},
@@ -58,7 +61,14 @@ constexpr QuantityColumns kQuantities[] = {
      "doses/day/1000 inhabitants"},
     {"users_per_1000", &SiteDayEstimate::users_per_1000, "users/1000 inhabitants"},
 };
-constexpr size_t kQuantityCount = sizeof(kQuantities) / sizeof(kQuantities[0]);
+
+constexpr QuantityColumns<DistrictEstimate> kDistrictQuantities[] = {
+    {"mass_mg_per_day", &DistrictEstimate::mass_mg_per_day, kUnitsMgPerDay},
+    {"consumption_mg_per_day", &DistrictEstimate::consumption_mg_per_day, kUnitsMgPerDay},
+    {"consumption_mg_per_day_per_1000", &DistrictEstimate::consumption_mg_per_day_per_1000,
+     kUnitsPerThousand},
+    {"users", &DistrictEstimate::users, kUnitsPersons},
+};
 
 struct SummaryColumn {
   const char* suffix;
@@ -94,11 +104,12 @@ uint64_t OrderBits(double x) {
   return (bits >> 63) != 0 ? ~bits : bits | (uint64_t{1} << 63);
 }
 
-std::array<uint64_t, 4 * kQuantityCount> EstimateValueBits(const SiteDayEstimate& e) {
-  std::array<uint64_t, 4 * kQuantityCount> bits{};
+template <typename Row, size_t N>
+std::array<uint64_t, 4 * N> ValueBits(const Row& row, const QuantityColumns<Row> (&quantities)[N]) {
+  std::array<uint64_t, 4 * N> bits{};
   size_t i = 0;
-  for (const QuantityColumns& q : kQuantities) {
-    for (const SummaryColumn& s : kSummaries) bits[i++] = OrderBits(e.*q.member.*s.member);
+  for (const QuantityColumns<Row>& q : quantities) {
+    for (const SummaryColumn& s : kSummaries) bits[i++] = OrderBits(row.*q.member.*s.member);
   }
   return bits;
 }
@@ -131,11 +142,39 @@ bool EstimateLess(const SiteDayEstimate& a, const SiteDayEstimate& b) {
   if (key_b < key_a) return false;
   // Ties are rare; only then pay for the 20 value columns.
   auto rest = [](const SiteDayEstimate& r) {
-    return std::make_tuple(r.censored, OrderBits(r.population), EstimateValueBits(r),
+    return std::make_tuple(r.censored, OrderBits(r.population), ValueBits(r, kQuantities),
                            std::cref(r.batch_ids), std::cref(r.catalogue_version), r.draws, r.seed,
                            std::cref(r.note));
   };
   return rest(a) < rest(b);
+}
+
+bool DistrictEstimateLess(const DistrictEstimate& a, const DistrictEstimate& b) {
+  auto key = [](const DistrictEstimate& r) {
+    return std::make_tuple(std::cref(r.group_id), std::cref(r.drug), r.start_day);
+  };
+  const auto key_a = key(a);
+  const auto key_b = key(b);
+  if (key_a < key_b) return true;
+  if (key_b < key_a) return false;
+  auto rest = [](const DistrictEstimate& r) {
+    return std::make_tuple(std::cref(r.biomarker), std::cref(r.district_ids), r.resolved, r.days,
+                           OrderBits(r.population), r.observations, r.censored_observations,
+                           r.flagged_observations, ValueBits(r, kDistrictQuantities),
+                           OrderBits(r.consumption_p05_given_parameters),
+                           OrderBits(r.consumption_p95_given_parameters), std::cref(r.batch_ids),
+                           std::cref(r.catalogue_version), r.draws, r.seed, std::cref(r.note));
+  };
+  return rest(a) < rest(b);
+}
+
+bool FlagLess(const EstimateFlag& a, const EstimateFlag& b) {
+  auto key = [](const EstimateFlag& r) {
+    return std::make_tuple(std::cref(r.site_id), r.day, std::cref(r.drug), std::cref(r.biomarker),
+                           std::cref(r.kind), OrderBits(r.value), OrderBits(r.expected),
+                           std::cref(r.batch_ids), std::cref(r.message));
+  };
+  return key(a) < key(b);
 }
 
 bool DistrictTruthLess(const DistrictDayTruth& a, const DistrictDayTruth& b) {
@@ -212,6 +251,53 @@ std::string Field(const char* vector_name, size_t index, const char* member) {
   return std::string(vector_name) + "[" + std::to_string(index) + "]." + member;
 }
 
+// Id lists (the members and sites of a district group) are stored as one comma-separated
+// string, so an id in such a list must be non-empty and free of commas to come back intact.
+void CheckListedIds(const std::string& file, const std::string& field,
+                    const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    if (id.empty() || id.find(',') != std::string::npos) {
+      throw InputError(file, 0, field,
+                       "id '" + id + "' is empty or contains ',', so it cannot be stored in a " +
+                           "comma-separated list");
+    }
+  }
+}
+
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string text;
+  for (const std::string& id : ids) text += (text.empty() ? "" : ",") + id;
+  return text;
+}
+
+std::vector<std::string> SplitIds(const std::string& text) {
+  std::vector<std::string> ids;
+  if (text.empty()) return ids;
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = text.find(',', begin);
+    ids.push_back(text.substr(begin, comma - begin));
+    if (comma == std::string::npos) return ids;
+    begin = comma + 1;
+  }
+}
+
+// Daily and weekly district estimates are stored in separate trees; a reader rebuilds `days`
+// from the tree, so each vector must hold only its own period.
+void ValidateDistrictEstimates(const std::string& file, const char* vector_name,
+                               const std::vector<DistrictEstimate>& rows, int days) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const DistrictEstimate& e = rows[i];
+    CheckGroupName(file, Field(vector_name, i, "group_id"), e.group_id);
+    CheckGroupName(file, Field(vector_name, i, "drug"), e.drug);
+    if (e.days != days) {
+      throw InputError(file, 0, Field(vector_name, i, "days"),
+                       "is " + std::to_string(e.days) + ", but " + vector_name +
+                           " holds rows with days == " + std::to_string(days));
+    }
+  }
+}
+
 void ValidateForWrite(const std::string& path, const StoreContents& contents) {
   for (const auto& [key, value] : contents.attributes) {
     if (key.empty() || key == kLayoutVersionAttr || key.find('\0') != std::string::npos) {
@@ -238,6 +324,13 @@ void ValidateForWrite(const std::string& path, const StoreContents& contents) {
     CheckGroupName(path, Field("site_estimates", i, "site_id"), e.site_id);
     CheckGroupName(path, Field("site_estimates", i, "drug"), e.drug);
     CheckGroupName(path, Field("site_estimates", i, "biomarker"), e.biomarker);
+  }
+  ValidateDistrictEstimates(path, "district_estimates", contents.district_estimates, 1);
+  ValidateDistrictEstimates(path, "district_week_estimates", contents.district_week_estimates, 7);
+  for (size_t i = 0; i < contents.district_groups.size(); ++i) {
+    const DistrictGroup& g = contents.district_groups[i];
+    CheckListedIds(path, Field("district_groups", i, "district_ids"), g.district_ids);
+    CheckListedIds(path, Field("district_groups", i, "site_ids"), g.site_ids);
   }
   if (contents.truth) {
     for (size_t i = 0; i < contents.truth->districts.size(); ++i) {
@@ -326,6 +419,14 @@ class Writer {
       H5::Group estimates = CreateGroup(root, "", "estimates");
       WriteEstimates(CreateGroup(estimates, "/estimates", "site"),
                      SortedRows(contents.site_estimates, EstimateLess));
+      WriteDistrictEstimates(CreateGroup(estimates, "/estimates", "district"),
+                             "/estimates/district",
+                             SortedRows(contents.district_estimates, DistrictEstimateLess));
+      WriteDistrictEstimates(CreateGroup(estimates, "/estimates", "district_week"),
+                             "/estimates/district_week",
+                             SortedRows(contents.district_week_estimates, DistrictEstimateLess));
+      WriteDistrictGroups(estimates, contents.district_groups);
+      WriteFlags(estimates, SortedRows(contents.estimate_flags, FlagLess));
     }
     if (contents.truth) WriteTruth(CreateGroup(root, "", "truth"), *contents.truth);
   }
@@ -520,9 +621,9 @@ class Writer {
 
   // A value that is the same on every row of the group becomes a group attribute; otherwise
   // it is a column of the same name.
-  template <typename T, typename Get>
+  template <typename T, typename Row, typename Get>
   void WriteConstantOrColumn(const H5::Group& group, const std::string& path, const char* name,
-                             const Rows<SiteDayEstimate>& rows, Get get) {
+                             const Rows<Row>& rows, Get get) {
     const std::vector<T> values = Column<T>(rows, get);
     const bool constant =
         std::all_of(values.begin(), values.end(), [&](const T& v) { return v == values.front(); });
@@ -544,7 +645,7 @@ class Writer {
                 kUnitsDimensionless);
     WriteColumn(group, path, "population",
                 Column<double>(rows, [](auto& r) { return r.population; }), kUnitsInhabitants);
-    for (const QuantityColumns& q : kQuantities) {
+    for (const QuantityColumns<SiteDayEstimate>& q : kQuantities) {
       for (const SummaryColumn& s : kSummaries) {
         WriteColumn(group, path, std::string(q.name) + s.suffix,
                     Column<double>(rows, [&](auto& r) { return r.*q.member.*s.member; }), q.units);
@@ -568,6 +669,96 @@ class Writer {
           GroupAt(root, "/estimates/site", {first.site_id, first.drug, first.biomarker}, &path);
       WriteEstimateGroup(group, path, rows);
     });
+  }
+
+  void WriteDistrictEstimateGroup(const H5::Group& group, const std::string& path,
+                                  const Rows<DistrictEstimate>& rows) {
+    WriteColumn(group, path, "district_ids",
+                Column<std::string>(rows, [](auto& r) { return r.district_ids; }));
+    WriteColumn(group, path, "resolved",
+                Column<uint8_t>(rows, [](auto& r) { return r.resolved ? 1 : 0; }),
+                kUnitsDimensionless);
+    WriteColumn(group, path, "biomarker",
+                Column<std::string>(rows, [](auto& r) { return r.biomarker; }));
+    WriteDayColumn(group, path, "day", Column<int32_t>(rows, [](auto& r) { return r.start_day; }));
+    WriteColumn(group, path, "population",
+                Column<double>(rows, [](auto& r) { return r.population; }), kUnitsInhabitants);
+    WriteColumn(group, path, "observations",
+                Column<int32_t>(rows, [](auto& r) { return r.observations; }), kUnitsDimensionless);
+    WriteColumn(group, path, "censored_observations",
+                Column<int32_t>(rows, [](auto& r) { return r.censored_observations; }),
+                kUnitsDimensionless);
+    WriteColumn(group, path, "flagged_observations",
+                Column<int32_t>(rows, [](auto& r) { return r.flagged_observations; }),
+                kUnitsDimensionless);
+    for (const QuantityColumns<DistrictEstimate>& q : kDistrictQuantities) {
+      for (const SummaryColumn& s : kSummaries) {
+        WriteColumn(group, path, std::string(q.name) + s.suffix,
+                    Column<double>(rows, [&](auto& r) { return r.*q.member.*s.member; }), q.units);
+      }
+    }
+    WriteColumn(group, path, "consumption_p05_given_parameters",
+                Column<double>(rows, [](auto& r) { return r.consumption_p05_given_parameters; }),
+                kUnitsMgPerDay);
+    WriteColumn(group, path, "consumption_p95_given_parameters",
+                Column<double>(rows, [](auto& r) { return r.consumption_p95_given_parameters; }),
+                kUnitsMgPerDay);
+    WriteColumn(group, path, "batch_ids",
+                Column<std::string>(rows, [](auto& r) { return r.batch_ids; }));
+    WriteColumn(group, path, "note", Column<std::string>(rows, [](auto& r) { return r.note; }));
+    WriteConstantOrColumn<std::string>(group, path, "catalogue_version", rows,
+                                       [](auto& r) { return r.catalogue_version; });
+    WriteConstantOrColumn<int32_t>(group, path, "draws", rows, [](auto& r) { return r.draws; });
+    WriteConstantOrColumn<uint64_t>(group, path, "seed", rows, [](auto& r) { return r.seed; });
+  }
+
+  // /estimates/district and /estimates/district_week: one group per district group and drug.
+  void WriteDistrictEstimates(const H5::Group& root, const std::string& root_path,
+                              const Rows<DistrictEstimate>& sorted) {
+    auto key = [](const DistrictEstimate& e) { return std::tie(e.group_id, e.drug); };
+    ForEachRun(sorted, key, [&](const Rows<DistrictEstimate>& rows) {
+      std::string path;
+      const H5::Group group =
+          GroupAt(root, root_path, {rows.front()->group_id, rows.front()->drug}, &path);
+      WriteDistrictEstimateGroup(group, path, rows);
+    });
+  }
+
+  void WriteDistrictGroups(const H5::Group& estimates, const std::vector<DistrictGroup>& groups) {
+    const std::string path = "/estimates/groups";
+    H5::Group group = CreateGroup(estimates, "/estimates", "groups");
+    Rows<DistrictGroup> rows;
+    for (const DistrictGroup& g : groups) rows.push_back(&g);
+    WriteColumn(group, path, "district_ids",
+                Column<std::string>(rows, [](auto& g) { return JoinIds(g.district_ids); }));
+    WriteColumn(group, path, "site_ids",
+                Column<std::string>(rows, [](auto& g) { return JoinIds(g.site_ids); }));
+    WriteColumn(group, path, "resolved",
+                Column<uint8_t>(rows, [](auto& g) { return g.resolved ? 1 : 0; }),
+                kUnitsDimensionless);
+    WriteColumn(group, path, "unobserved",
+                Column<uint8_t>(rows, [](auto& g) { return g.unobserved ? 1 : 0; }),
+                kUnitsDimensionless);
+  }
+
+  void WriteFlags(const H5::Group& estimates, const Rows<EstimateFlag>& rows) {
+    const std::string path = "/estimates/flags";
+    H5::Group group = CreateGroup(estimates, "/estimates", "flags");
+    WriteColumn(group, path, "kind", Column<std::string>(rows, [](auto& f) { return f.kind; }));
+    WriteColumn(group, path, "site_id",
+                Column<std::string>(rows, [](auto& f) { return f.site_id; }));
+    WriteDayColumn(group, path, "day", Column<int32_t>(rows, [](auto& f) { return f.day; }));
+    WriteColumn(group, path, "drug", Column<std::string>(rows, [](auto& f) { return f.drug; }));
+    WriteColumn(group, path, "biomarker",
+                Column<std::string>(rows, [](auto& f) { return f.biomarker; }));
+    WriteColumn(group, path, "value", Column<double>(rows, [](auto& f) { return f.value; }),
+                kUnitsDimensionless);
+    WriteColumn(group, path, "expected", Column<double>(rows, [](auto& f) { return f.expected; }),
+                kUnitsDimensionless);
+    WriteColumn(group, path, "batch_ids",
+                Column<std::string>(rows, [](auto& f) { return f.batch_ids; }));
+    WriteColumn(group, path, "message",
+                Column<std::string>(rows, [](auto& f) { return f.message; }));
   }
 
   void WriteTruth(const H5::Group& truth, const GroundTruth& contents) {
@@ -662,6 +853,22 @@ class Reader {
     {
       H5::Group estimates = OpenGroup(root, "", "estimates");
       ReadEstimates(OpenGroup(estimates, "/estimates", "site"), &contents.site_estimates);
+      // The network inversion's groups came later within layout version 1: files written
+      // before them lack these groups, which then read as empty.
+      if (estimates.nameExists("district")) {
+        ReadDistrictEstimates(OpenGroup(estimates, "/estimates", "district"), "/estimates/district",
+                              1, &contents.district_estimates);
+      }
+      if (estimates.nameExists("district_week")) {
+        ReadDistrictEstimates(OpenGroup(estimates, "/estimates", "district_week"),
+                              "/estimates/district_week", 7, &contents.district_week_estimates);
+      }
+      if (estimates.nameExists("groups")) {
+        ReadDistrictGroups(OpenGroup(estimates, "/estimates", "groups"), &contents.district_groups);
+      }
+      if (estimates.nameExists("flags")) {
+        ReadFlags(OpenGroup(estimates, "/estimates", "flags"), &contents.estimate_flags);
+      }
     }
     if (root.nameExists("truth")) contents.truth = ReadTruth(OpenGroup(root, "", "truth"));
     NormaliseOrder(&contents);
@@ -990,7 +1197,7 @@ class Reader {
     const auto censored = ReadNumbers<uint8_t>(group, path, "censored", n);
     const auto population = ReadNumbers<double>(group, path, "population", n);
     std::vector<std::vector<double>> values;
-    for (const QuantityColumns& q : kQuantities) {
+    for (const QuantityColumns<SiteDayEstimate>& q : kQuantities) {
       for (const SummaryColumn& s : kSummaries) {
         values.push_back(ReadNumbers<double>(group, path, std::string(q.name) + s.suffix, n));
       }
@@ -1009,7 +1216,7 @@ class Reader {
       e.censored = censored[i] != 0;
       e.population = population[i];
       size_t column = 0;
-      for (const QuantityColumns& q : kQuantities) {
+      for (const QuantityColumns<SiteDayEstimate>& q : kQuantities) {
         for (const SummaryColumn& s : kSummaries) e.*q.member.*s.member = values[column++][i];
       }
       e.batch_ids = batch_ids[i];
@@ -1034,6 +1241,115 @@ class Reader {
           ReadEstimateGroup(group, Join(drug_path, biomarker), site_id, drug_name, biomarker, out);
         }
       }
+    }
+  }
+
+  void ReadDistrictEstimateGroup(const H5::Group& group, const std::string& path,
+                                 const std::string& group_id, const std::string& drug, int days,
+                                 std::vector<DistrictEstimate>* out) {
+    const size_t n = Length(group, path, "day");
+    const auto district_ids = ReadStrings(group, path, "district_ids", n);
+    const auto resolved = ReadNumbers<uint8_t>(group, path, "resolved", n);
+    const auto biomarkers = ReadStrings(group, path, "biomarker", n);
+    const auto start_days = ReadNumbers<int32_t>(group, path, "day", n);
+    const auto population = ReadNumbers<double>(group, path, "population", n);
+    const auto observations = ReadNumbers<int32_t>(group, path, "observations", n);
+    const auto censored = ReadNumbers<int32_t>(group, path, "censored_observations", n);
+    const auto flagged = ReadNumbers<int32_t>(group, path, "flagged_observations", n);
+    std::vector<std::vector<double>> values;
+    for (const QuantityColumns<DistrictEstimate>& q : kDistrictQuantities) {
+      for (const SummaryColumn& s : kSummaries) {
+        values.push_back(ReadNumbers<double>(group, path, std::string(q.name) + s.suffix, n));
+      }
+    }
+    const auto p05_given = ReadNumbers<double>(group, path, "consumption_p05_given_parameters", n);
+    const auto p95_given = ReadNumbers<double>(group, path, "consumption_p95_given_parameters", n);
+    const auto batch_ids = ReadStrings(group, path, "batch_ids", n);
+    const auto notes = ReadStrings(group, path, "note", n);
+    const auto versions = ReadConstantOrColumn<std::string>(group, path, "catalogue_version", n);
+    const auto draws = ReadConstantOrColumn<int32_t>(group, path, "draws", n);
+    const auto seeds = ReadConstantOrColumn<uint64_t>(group, path, "seed", n);
+    for (size_t i = 0; i < n; ++i) {
+      DistrictEstimate e;
+      e.group_id = group_id;
+      e.district_ids = district_ids[i];
+      e.resolved = resolved[i] != 0;
+      e.drug = drug;
+      e.biomarker = biomarkers[i];
+      e.start_day = start_days[i];
+      e.days = days;
+      e.population = population[i];
+      e.observations = observations[i];
+      e.censored_observations = censored[i];
+      e.flagged_observations = flagged[i];
+      size_t column = 0;
+      for (const QuantityColumns<DistrictEstimate>& q : kDistrictQuantities) {
+        for (const SummaryColumn& s : kSummaries) e.*q.member.*s.member = values[column++][i];
+      }
+      e.consumption_p05_given_parameters = p05_given[i];
+      e.consumption_p95_given_parameters = p95_given[i];
+      e.batch_ids = batch_ids[i];
+      e.catalogue_version = versions[i];
+      e.draws = draws[i];
+      e.seed = seeds[i];
+      e.note = notes[i];
+      out->push_back(std::move(e));
+    }
+  }
+
+  void ReadDistrictEstimates(const H5::Group& by_group, const std::string& root, int days,
+                             std::vector<DistrictEstimate>* out) {
+    for (const std::string& group_id : ChildGroups(by_group, root)) {
+      const std::string group_path = Join(root, group_id);
+      H5::Group district_group = OpenGroup(by_group, root, group_id);
+      for (const std::string& drug : ChildGroups(district_group, group_path)) {
+        H5::Group group = OpenGroup(district_group, group_path, drug);
+        ReadDistrictEstimateGroup(group, Join(group_path, drug), group_id, drug, days, out);
+      }
+    }
+  }
+
+  void ReadDistrictGroups(const H5::Group& group, std::vector<DistrictGroup>* out) {
+    const std::string path = "/estimates/groups";
+    const size_t n = Length(group, path, "district_ids");
+    const auto district_ids = ReadStrings(group, path, "district_ids", n);
+    const auto site_ids = ReadStrings(group, path, "site_ids", n);
+    const auto resolved = ReadNumbers<uint8_t>(group, path, "resolved", n);
+    const auto unobserved = ReadNumbers<uint8_t>(group, path, "unobserved", n);
+    for (size_t i = 0; i < n; ++i) {
+      DistrictGroup g;
+      g.district_ids = SplitIds(district_ids[i]);
+      g.site_ids = SplitIds(site_ids[i]);
+      g.resolved = resolved[i] != 0;
+      g.unobserved = unobserved[i] != 0;
+      out->push_back(std::move(g));
+    }
+  }
+
+  void ReadFlags(const H5::Group& group, std::vector<EstimateFlag>* out) {
+    const std::string path = "/estimates/flags";
+    const size_t n = Length(group, path, "kind");
+    const auto kinds = ReadStrings(group, path, "kind", n);
+    const auto site_ids = ReadStrings(group, path, "site_id", n);
+    const auto days = ReadNumbers<int32_t>(group, path, "day", n);
+    const auto drugs = ReadStrings(group, path, "drug", n);
+    const auto biomarkers = ReadStrings(group, path, "biomarker", n);
+    const auto values = ReadNumbers<double>(group, path, "value", n);
+    const auto expected = ReadNumbers<double>(group, path, "expected", n);
+    const auto batch_ids = ReadStrings(group, path, "batch_ids", n);
+    const auto messages = ReadStrings(group, path, "message", n);
+    for (size_t i = 0; i < n; ++i) {
+      EstimateFlag f;
+      f.kind = kinds[i];
+      f.site_id = site_ids[i];
+      f.day = days[i];
+      f.drug = drugs[i];
+      f.biomarker = biomarkers[i];
+      f.value = values[i];
+      f.expected = expected[i];
+      f.batch_ids = batch_ids[i];
+      f.message = messages[i];
+      out->push_back(std::move(f));
     }
   }
 
@@ -1129,6 +1445,9 @@ void NormaliseOrder(StoreContents* contents) {
   SortIfNeeded(&contents->flows, FlowLess);
   SortIfNeeded(&contents->measurements, MeasurementLess);
   SortIfNeeded(&contents->site_estimates, EstimateLess);
+  SortIfNeeded(&contents->district_estimates, DistrictEstimateLess);
+  SortIfNeeded(&contents->district_week_estimates, DistrictEstimateLess);
+  SortIfNeeded(&contents->estimate_flags, FlagLess);
   if (contents->truth) {
     SortIfNeeded(&contents->truth->districts, DistrictTruthLess);
     SortIfNeeded(&contents->truth->sites, SiteTruthLess);

@@ -8,6 +8,8 @@
 #include "models/backcalc/site_day_estimate.h"
 #include "models/city/city.h"
 #include "models/core/observations.h"
+#include "models/inversion/district_estimate.h"
+#include "models/network/identifiability.h"
 #include "models/simulation/ground_truth.h"
 
 namespace wbe {
@@ -22,15 +24,23 @@ struct StoreContents {
   std::vector<FlowRecord> flows;
   std::vector<Measurement> measurements;
   std::vector<SiteDayEstimate> site_estimates;
+  // The network inversion (`wbe estimate`): per district group, drug and day (days == 1) and
+  // ISO week (days == 7); the identifiability groups of the sampling design; the flags.
+  std::vector<DistrictEstimate> district_estimates;
+  std::vector<DistrictEstimate> district_week_estimates;
+  std::vector<DistrictGroup> district_groups;
+  std::vector<EstimateFlag> estimate_flags;
   std::optional<GroundTruth> truth;  // simulated stores only; absent for real data
 };
 
 // Sorts the row vectors into the canonical order the store uses, so that
 // Read(path) == NormaliseOrder(contents) after Write(path, contents):
 //   flows by (site_id, day), measurements by (site_id, analyte, day),
-//   site_estimates by (site_id, drug, biomarker, day), truth districts by (district_id, drug,
-//   day), truth sites by (site_id, biomarker, day); ties are broken by the remaining fields.
-// City vectors and truth events keep their order.
+//   site_estimates by (site_id, drug, biomarker, day), district (week) estimates by (group_id,
+//   drug, start_day), estimate flags by (site_id, day, drug, biomarker, kind), truth districts
+//   by (district_id, drug, day), truth sites by (site_id, biomarker, day); ties are broken by
+//   the remaining fields.
+// City vectors, district groups and truth events keep their order.
 void NormaliseOrder(StoreContents* contents);
 
 // A whole-file HDF5 store: written in one go, read in one go. Files are a derived,

@@ -47,6 +47,39 @@ void ExpectSameValue(const UncertainValue& e, const UncertainValue& a, const std
   EXPECT_TRUE(SameDouble(e.p95, a.p95)) << what << ".p95";
 }
 
+void ExpectSameDistrictEstimates(const std::vector<DistrictEstimate>& e,
+                                 const std::vector<DistrictEstimate>& a, const std::string& what) {
+  ASSERT_EQ(e.size(), a.size()) << what;
+  for (size_t i = 0; i < e.size(); ++i) {
+    SCOPED_TRACE(what + " " + std::to_string(i));
+    const DistrictEstimate& x = e[i];
+    const DistrictEstimate& y = a[i];
+    EXPECT_EQ(x.group_id, y.group_id);
+    EXPECT_EQ(x.district_ids, y.district_ids);
+    EXPECT_EQ(x.resolved, y.resolved);
+    EXPECT_EQ(x.drug, y.drug);
+    EXPECT_EQ(x.biomarker, y.biomarker);
+    EXPECT_EQ(x.start_day, y.start_day);
+    EXPECT_EQ(x.days, y.days);
+    EXPECT_TRUE(SameDouble(x.population, y.population));
+    EXPECT_EQ(x.observations, y.observations);
+    EXPECT_EQ(x.censored_observations, y.censored_observations);
+    EXPECT_EQ(x.flagged_observations, y.flagged_observations);
+    ExpectSameValue(x.mass_mg_per_day, y.mass_mg_per_day, "mass_mg_per_day");
+    ExpectSameValue(x.consumption_mg_per_day, y.consumption_mg_per_day, "consumption_mg_per_day");
+    EXPECT_TRUE(SameDouble(x.consumption_p05_given_parameters, y.consumption_p05_given_parameters));
+    EXPECT_TRUE(SameDouble(x.consumption_p95_given_parameters, y.consumption_p95_given_parameters));
+    ExpectSameValue(x.consumption_mg_per_day_per_1000, y.consumption_mg_per_day_per_1000,
+                    "consumption_mg_per_day_per_1000");
+    ExpectSameValue(x.users, y.users, "users");
+    EXPECT_EQ(x.batch_ids, y.batch_ids);
+    EXPECT_EQ(x.catalogue_version, y.catalogue_version);
+    EXPECT_EQ(x.draws, y.draws);
+    EXPECT_EQ(x.seed, y.seed);
+    EXPECT_EQ(x.note, y.note);
+  }
+}
+
 void ExpectSameContents(const StoreContents& e, const StoreContents& a) {
   EXPECT_EQ(e.attributes, a.attributes);
 
@@ -132,6 +165,33 @@ void ExpectSameContents(const StoreContents& e, const StoreContents& a) {
     EXPECT_EQ(x.note, y.note);
   }
 
+  ExpectSameDistrictEstimates(e.district_estimates, a.district_estimates, "district estimate");
+  ExpectSameDistrictEstimates(e.district_week_estimates, a.district_week_estimates,
+                              "district week estimate");
+  ASSERT_EQ(e.district_groups.size(), a.district_groups.size());
+  for (size_t i = 0; i < e.district_groups.size(); ++i) {
+    SCOPED_TRACE("district group " + std::to_string(i));
+    EXPECT_EQ(e.district_groups[i].district_ids, a.district_groups[i].district_ids);
+    EXPECT_EQ(e.district_groups[i].site_ids, a.district_groups[i].site_ids);
+    EXPECT_EQ(e.district_groups[i].resolved, a.district_groups[i].resolved);
+    EXPECT_EQ(e.district_groups[i].unobserved, a.district_groups[i].unobserved);
+  }
+  ASSERT_EQ(e.estimate_flags.size(), a.estimate_flags.size());
+  for (size_t i = 0; i < e.estimate_flags.size(); ++i) {
+    SCOPED_TRACE("estimate flag " + std::to_string(i));
+    const EstimateFlag& x = e.estimate_flags[i];
+    const EstimateFlag& y = a.estimate_flags[i];
+    EXPECT_EQ(x.kind, y.kind);
+    EXPECT_EQ(x.site_id, y.site_id);
+    EXPECT_EQ(x.day, y.day);
+    EXPECT_EQ(x.drug, y.drug);
+    EXPECT_EQ(x.biomarker, y.biomarker);
+    EXPECT_TRUE(SameDouble(x.value, y.value));
+    EXPECT_TRUE(SameDouble(x.expected, y.expected));
+    EXPECT_EQ(x.batch_ids, y.batch_ids);
+    EXPECT_EQ(x.message, y.message);
+  }
+
   ASSERT_EQ(e.truth.has_value(), a.truth.has_value());
   if (!e.truth) return;
   ASSERT_EQ(e.truth->districts.size(), a.truth->districts.size());
@@ -201,6 +261,34 @@ SiteDayEstimate Estimate(const std::string& site, DayIndex day, const std::strin
   e.draws = 2000;
   e.seed = std::numeric_limits<unsigned long long>::max();  // above 2^53: must stay exact
   e.note = "users_per_1000: dose frequency unknown";
+  return e;
+}
+
+DistrictEstimate DistrictRow(const std::string& group_id, const std::string& district_ids,
+                             const std::string& drug, DayIndex start_day, int days, double scale) {
+  DistrictEstimate e;
+  e.group_id = group_id;
+  e.district_ids = district_ids;
+  e.resolved = district_ids.find(',') == std::string::npos;
+  e.drug = drug;
+  e.biomarker = drug == "heroin" ? "6-monoacetylmorphine" : drug;
+  e.start_day = start_day;
+  e.days = days;
+  e.population = 45678.5 * scale;
+  e.observations = 3 * days;
+  e.censored_observations = 1;
+  e.flagged_observations = days == 7 ? 2 : 0;
+  e.mass_mg_per_day = Value(scale * 120.0, scale * 118.5, scale * 80.25, scale * 170.0);
+  e.consumption_mg_per_day = Value(scale * 300.0, scale * 310.0, scale * 190.0, scale * 450.0);
+  e.consumption_p05_given_parameters = scale * 250.0;
+  e.consumption_p95_given_parameters = scale * 355.5;
+  e.consumption_mg_per_day_per_1000 = Value(scale * 6.5, scale * 6.6, scale * 4.1, scale * 9.8);
+  e.users = Value(scale * 12.0, kNaN, kNaN, kNaN);  // no interval without a dose frequency
+  e.batch_ids = "B-2026-01,B-2026-02/v2";
+  e.catalogue_version = "2026.1";
+  e.draws = 1000;
+  e.seed = std::numeric_limits<uint64_t>::max() - 1;  // above 2^53: must stay exact
+  e.note = "users: 用药频次未知";
   return e;
 }
 
@@ -274,6 +362,58 @@ StoreContents SampleContents() {
   c.site_estimates[2].catalogue_version = "2026.2";
   c.site_estimates[2].draws = 500;
   c.site_estimates[2].seed = 7;
+
+  // Deliberately out of order, with a group that only exists as a sum ("D+E"), a Chinese
+  // group id and NaN values.
+  c.district_estimates = {
+      DistrictRow("D+E", "D,E", "methamphetamine", d0 + 1, 1, 2.0),
+      DistrictRow("望京", "望京", "methamphetamine", d0, 1, 1.0),
+      DistrictRow("D+E", "D,E", "methamphetamine", d0, 1, 1.5),
+      DistrictRow("D+E", "D,E", "heroin", d0, 1, 0.25),
+      DistrictRow("D01", "D01", "methamphetamine", d0 + 2, 1, 3.0),
+      DistrictRow("D01", "D01", "methamphetamine", d0, 1, 0.5),
+  };
+  c.district_estimates[0].consumption_mg_per_day = Value(kNaN, kNaN, kNaN, kNaN);
+  c.district_estimates[0].consumption_p05_given_parameters = kNaN;
+  c.district_estimates[0].consumption_p95_given_parameters = kNaN;
+  c.district_estimates[0].note = "excretion fraction unknown: 无法换算消费量";
+  // Provenance that varies inside one group has to be stored as columns.
+  c.district_estimates[4].catalogue_version = "2026.2";
+  c.district_estimates[4].draws = 250;
+  c.district_estimates[4].seed = 11;
+  const DayIndex monday = DayFromCivil(2026, 3, 2);
+  c.district_week_estimates = {
+      DistrictRow("D+E", "D,E", "methamphetamine", monday + 7, 7, 1.25),
+      DistrictRow("D01", "D01", "methamphetamine", monday, 7, 0.75),
+      DistrictRow("D+E", "D,E", "methamphetamine", monday, 7, 1.0),
+  };
+  c.district_week_estimates[1].mass_mg_per_day = Value(kNaN, kNaN, kNaN, kNaN);
+  // Groups keep the order given; an unobserved group has no sites.
+  c.district_groups = {{{"D01"}, {"S_PLANT", "MH-07"}, true, false},
+                       {{"D", "E"}, {"S_PLANT"}, false, false},
+                       {{"望京"}, {"S_PLANT"}, true, false},
+                       {{"D03"}, {}, false, true}};
+  auto flag = [&](const std::string& kind, const std::string& site, int day,
+                  const std::string& drug, double value, double expected,
+                  const std::string& message) {
+    EstimateFlag f;
+    f.kind = kind;
+    f.site_id = site;
+    f.day = d0 + day;
+    f.drug = drug;
+    f.biomarker = drug;
+    f.value = value;
+    f.expected = expected;
+    f.batch_ids = "B-2026-02/v2";
+    f.message = message;
+    return f;
+  };
+  c.estimate_flags = {
+      flag("outlier", "S_PLANT", 2, "methamphetamine", 7.25, 4.0, "残差过大：可能是直接倾倒"),
+      flag("ratio", "MH-07", 1, "ketamine", 0.5, kNaN, "parent/metabolite ratio unknown"),
+      flag("outlier", "MH-07", 1, "ketamine", -5.5, 4.0, "rejected by the robust fit"),
+      flag("ratio", "S_PLANT", 2, "methamphetamine", kNaN, 2.0, "ratio not computable"),
+  };
 
   GroundTruth truth;
   truth.districts = {{"D02", d0 + 1, "methamphetamine", 5400.0},
@@ -392,6 +532,141 @@ TEST_F(Hdf5StoreTest, OutputDoesNotDependOnInputOrder) {
   Hdf5Store::Write(PathOf("c.h5"), Normalised(SampleContents()));
   EXPECT_EQ(FileBytes(PathOf("a.h5")), FileBytes(PathOf("b.h5")));
   EXPECT_EQ(FileBytes(PathOf("a.h5")), FileBytes(PathOf("c.h5")));
+}
+
+std::string StringAttribute(const H5::H5Object& object, const std::string& name) {
+  std::string text;
+  object.openAttribute(name).read(H5::StrType(H5::PredType::C_S1, H5T_VARIABLE), text);
+  return text;
+}
+
+TEST_F(Hdf5StoreTest, RoundTripsDistrictEstimatesGroupsAndFlags) {
+  const StoreContents written = SampleContents();
+  const std::string path = PathOf("store.h5");
+  Hdf5Store::Write(path, written);
+  const StoreContents read = Hdf5Store::Read(path);
+  ExpectSameContents(Normalised(written), read);
+
+  // The documented order: (group_id, drug, start_day) in byte order, so "D+E" < "D01" < "望京".
+  ASSERT_EQ(read.district_estimates.size(), 6u);
+  EXPECT_EQ(read.district_estimates[0].group_id, "D+E");
+  EXPECT_EQ(read.district_estimates[0].drug, "heroin");
+  EXPECT_EQ(read.district_estimates[2].start_day, DayFromCivil(2026, 3, 3));
+  EXPECT_TRUE(std::isnan(read.district_estimates[2].consumption_mg_per_day.point));
+  EXPECT_EQ(read.district_estimates[2].note, "excretion fraction unknown: 无法换算消费量");
+  EXPECT_EQ(read.district_estimates[5].group_id, "望京");
+  EXPECT_EQ(read.district_estimates[5].seed, std::numeric_limits<uint64_t>::max() - 1);
+  for (const DistrictEstimate& e : read.district_estimates) EXPECT_EQ(e.days, 1);
+  ASSERT_EQ(read.district_week_estimates.size(), 3u);
+  for (const DistrictEstimate& e : read.district_week_estimates) EXPECT_EQ(e.days, 7);
+  EXPECT_EQ(read.district_week_estimates[0].start_day, DayFromCivil(2026, 3, 2));
+  EXPECT_EQ(read.district_week_estimates[0].group_id, "D+E");
+  // Groups keep the order given, including an unobserved group without sites.
+  ASSERT_EQ(read.district_groups.size(), 4u);
+  EXPECT_EQ(read.district_groups[0].site_ids, (std::vector<std::string>{"S_PLANT", "MH-07"}));
+  EXPECT_EQ(read.district_groups[1].district_ids, (std::vector<std::string>{"D", "E"}));
+  EXPECT_TRUE(read.district_groups[3].site_ids.empty());
+  EXPECT_TRUE(read.district_groups[3].unobserved);
+  // Flags by (site_id, day, drug, biomarker, kind).
+  ASSERT_EQ(read.estimate_flags.size(), 4u);
+  EXPECT_EQ(read.estimate_flags[0].site_id, "MH-07");
+  EXPECT_EQ(read.estimate_flags[0].kind, "outlier");
+  EXPECT_EQ(read.estimate_flags[1].kind, "ratio");
+  EXPECT_TRUE(std::isnan(read.estimate_flags[1].expected));
+  EXPECT_EQ(read.estimate_flags[2].message, "残差过大：可能是直接倾倒");
+
+  // On disk, as documented.
+  const H5::H5File file(path, H5F_ACC_RDONLY);
+  const std::string daily = "/estimates/district/D+E/methamphetamine/";
+  for (const char* name :
+       {"district_ids", "resolved", "biomarker", "day", "population", "observations",
+        "censored_observations", "flagged_observations", "mass_mg_per_day_point",
+        "consumption_mg_per_day_median", "consumption_mg_per_day_per_1000_p05", "users_p95",
+        "consumption_p05_given_parameters", "consumption_p95_given_parameters", "batch_ids",
+        "note"}) {
+    EXPECT_TRUE(file.nameExists(daily + name)) << name;
+  }
+  EXPECT_EQ(StringAttribute(file.openDataSet(daily + "users_point"), "units"), "persons");
+  EXPECT_EQ(StringAttribute(file.openDataSet(daily + "mass_mg_per_day_p05"), "units"), "mg/day");
+  EXPECT_EQ(StringAttribute(file.openDataSet(daily + "consumption_mg_per_day_point"), "units"),
+            "mg/day");
+  EXPECT_EQ(
+      StringAttribute(file.openDataSet(daily + "consumption_mg_per_day_per_1000_point"), "units"),
+      "mg/day/1000 inhabitants");
+  EXPECT_EQ(StringAttribute(file.openDataSet(daily + "population"), "units"), "inhabitants");
+  EXPECT_EQ(StringAttribute(file.openDataSet(daily + "flagged_observations"), "units"), "1");
+  // Constant provenance is a group attribute; varying provenance is a column.
+  const H5::Group constant = file.openGroup("/estimates/district/D+E/methamphetamine");
+  EXPECT_EQ(StringAttribute(constant, "catalogue_version"), "2026.1");
+  EXPECT_TRUE(constant.attrExists("draws"));
+  EXPECT_TRUE(constant.attrExists("seed"));
+  EXPECT_FALSE(constant.nameExists("seed"));
+  const H5::Group varying = file.openGroup("/estimates/district/D01/methamphetamine");
+  EXPECT_TRUE(varying.nameExists("catalogue_version"));
+  EXPECT_TRUE(varying.nameExists("seed"));
+  EXPECT_FALSE(varying.attrExists("seed"));
+  EXPECT_TRUE(file.nameExists("/estimates/district/望京/methamphetamine/users_median"));
+  const H5::DataSet week_day = file.openDataSet("/estimates/district_week/D+E/methamphetamine/day");
+  EXPECT_EQ(StringAttribute(week_day, "first_date"), "2026-03-02");
+  EXPECT_EQ(StringAttribute(week_day, "last_date"), "2026-03-09");
+  EXPECT_FALSE(file.nameExists("/estimates/district_week/D+E/methamphetamine/days"));
+  for (const char* name : {"district_ids", "site_ids", "resolved", "unobserved"}) {
+    EXPECT_TRUE(file.nameExists(std::string("/estimates/groups/") + name)) << name;
+  }
+  for (const char* name : {"kind", "site_id", "day", "drug", "biomarker", "value", "expected",
+                           "batch_ids", "message"}) {
+    EXPECT_TRUE(file.nameExists(std::string("/estimates/flags/") + name)) << name;
+  }
+  EXPECT_EQ(StringAttribute(file.openDataSet("/estimates/flags/day"), "first_date"), "2026-03-03");
+}
+
+TEST_F(Hdf5StoreTest, StoreWithoutDistrictGroupsReadsAsEmpty) {
+  // A file as written before the network inversion: /estimates holds only /estimates/site.
+  StoreContents old = SampleContents();
+  old.district_estimates.clear();
+  old.district_week_estimates.clear();
+  old.district_groups.clear();
+  old.estimate_flags.clear();
+  const std::string path = PathOf("old.h5");
+  Hdf5Store::Write(path, old);
+  {
+    const H5::H5File file(path, H5F_ACC_RDWR);
+    for (const char* name : {"/estimates/district", "/estimates/district_week", "/estimates/groups",
+                             "/estimates/flags"}) {
+      ASSERT_TRUE(file.nameExists(name)) << name << " is written always, even empty";
+      ASSERT_GE(H5Ldelete(file.getId(), name, H5P_DEFAULT), 0) << name;
+    }
+    EXPECT_EQ(file.openGroup("/estimates").getNumObjs(), 1u);
+  }
+  const StoreContents read = Hdf5Store::Read(path);
+  ExpectSameContents(Normalised(old), read);
+  EXPECT_TRUE(read.district_estimates.empty());
+  EXPECT_TRUE(read.district_week_estimates.empty());
+  EXPECT_TRUE(read.district_groups.empty());
+  EXPECT_TRUE(read.estimate_flags.empty());
+  EXPECT_EQ(read.site_estimates.size(), 4u);
+}
+
+TEST_F(Hdf5StoreTest, DistrictOutputDoesNotDependOnInputOrder) {
+  StoreContents shuffled = SampleContents();
+  std::reverse(shuffled.district_estimates.begin(), shuffled.district_estimates.end());
+  std::rotate(shuffled.district_week_estimates.begin(),
+              shuffled.district_week_estimates.begin() + 1, shuffled.district_week_estimates.end());
+  std::reverse(shuffled.estimate_flags.begin(), shuffled.estimate_flags.end());
+
+  Hdf5Store::Write(PathOf("a.h5"), SampleContents());
+  Hdf5Store::Write(PathOf("b.h5"), shuffled);
+  Hdf5Store::Write(PathOf("c.h5"), Normalised(SampleContents()));
+  EXPECT_EQ(FileBytes(PathOf("a.h5")), FileBytes(PathOf("b.h5")));
+  EXPECT_EQ(FileBytes(PathOf("a.h5")), FileBytes(PathOf("c.h5")));
+
+  // Groups are not sorted: their order is part of the contents.
+  StoreContents reordered = SampleContents();
+  std::swap(reordered.district_groups[0], reordered.district_groups[1]);
+  Hdf5Store::Write(PathOf("d.h5"), reordered);
+  EXPECT_NE(FileBytes(PathOf("a.h5")), FileBytes(PathOf("d.h5")));
+  EXPECT_EQ(Hdf5Store::Read(PathOf("d.h5")).district_groups[0].district_ids,
+            (std::vector<std::string>{"D", "E"}));
 }
 
 TEST_F(Hdf5StoreTest, EmptyStoreWithoutTruthRoundTrips) {
@@ -543,7 +818,10 @@ TEST_F(Hdf5StoreTest, HdfToolsParseTheFile) {
        {"/city/districts/name", "/flows/MH-07/cod_mg_per_l",
         "/measurements/S_PLANT/6-monoacetylmorphine/censored",
         "/estimates/site/MH-07/ketamine/norketamine/users_per_1000_p05",
-        "/truth/sites/S_PLANT/6-monoacetylmorphine/load_mg_per_day", "/truth/events/magnitude"}) {
+        "/truth/sites/S_PLANT/6-monoacetylmorphine/load_mg_per_day", "/truth/events/magnitude",
+        "/estimates/district/D+E/methamphetamine/users_p05",
+        "/estimates/district_week/D01/methamphetamine/mass_mg_per_day_point",
+        "/estimates/groups/site_ids", "/estimates/flags/message"}) {
     EXPECT_NE(listing.find(object), std::string::npos) << object << "\n" << listing;
   }
 
@@ -611,6 +889,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadContentsCase{"NegativeUsers",
                         [](StoreContents* c) { c->city.districts[0].registered_users = -1; },
                         "city.districts[0].registered_users"},
+        BadContentsCase{"SlashInDistrictGroupId",
+                        [](StoreContents* c) { c->district_week_estimates[1].group_id = "D/E"; },
+                        "district_week_estimates[1].group_id"},
+        BadContentsCase{"EmptyDistrictDrug",
+                        [](StoreContents* c) { c->district_estimates[2].drug = ""; },
+                        "district_estimates[2].drug"},
+        BadContentsCase{"WeeklyRowAmongDailyRows",
+                        [](StoreContents* c) { c->district_estimates[3].days = 7; },
+                        "district_estimates[3].days"},
+        BadContentsCase{"DailyRowAmongWeeklyRows",
+                        [](StoreContents* c) { c->district_week_estimates[0].days = 1; },
+                        "district_week_estimates[0].days"},
+        BadContentsCase{"CommaInGroupSite",
+                        [](StoreContents* c) { c->district_groups[1].site_ids[0] = "S,PLANT"; },
+                        "district_groups[1].site_ids"},
+        BadContentsCase{"EmptyGroupMember",
+                        [](StoreContents* c) { c->district_groups[0].district_ids.push_back(""); },
+                        "district_groups[0].district_ids"},
         BadContentsCase{
             "NulInQcFlags",
             [](StoreContents* c) { c->measurements[3].qc_flags = std::string("a\0b", 3); },
