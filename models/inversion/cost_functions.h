@@ -53,6 +53,13 @@ class SiteDayLoadTerms {
  public:
   void Add(double* theta, double weight) {
     if (!(weight > 0.0)) return;  // a zero spill contributes nothing and would waste a block
+    // Ceres refuses a block twice in one residual: members of one unit on one day share it.
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      if (blocks_[i] == theta) {
+        weights_[i] += weight;
+        return;
+      }
+    }
     blocks_.push_back(theta);
     weights_.push_back(weight);
   }
