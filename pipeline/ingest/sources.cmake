@@ -10,3 +10,4 @@ list(APPEND WBE_PIPELINE_SRCS
   ${CMAKE_CURRENT_LIST_DIR}/text_util.cc)
 list(APPEND WBE_PIPELINE_SRCS ${CMAKE_CURRENT_LIST_DIR}/flows_csv_parser.cc)
 list(APPEND WBE_PIPELINE_SRCS ${CMAKE_CURRENT_LIST_DIR}/flows_json_parser.cc)
+list(APPEND WBE_PIPELINE_SRCS ${CMAKE_CURRENT_LIST_DIR}/candidate_sites_parser.cc)
