@@ -7,7 +7,10 @@
 #include <CLI/CLI.hpp>
 
 #include "models/core/input_error.h"
+#include "pipeline/cli/advise_sites_command.h"
 #include "pipeline/cli/backcalc_command.h"
+#include "pipeline/cli/estimate_command.h"
+#include "pipeline/cli/evaluate_command.h"
 #include "pipeline/cli/ingest_command.h"
 #include "pipeline/cli/serve_command.h"
 #include "pipeline/cli/simulate_command.h"
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
   wbe::cli::RegisterDemoCommand(app);
   wbe::cli::RegisterIngestCommand(app);
   wbe::cli::RegisterStoreCommand(app);
+  wbe::cli::RegisterEstimateCommand(app);
+  wbe::cli::RegisterEvaluateCommand(app);
+  wbe::cli::RegisterAdviseSitesCommand(app);
   wbe::cli::RegisterTokenCommand(app);
   wbe::cli::RegisterServeCommand(app);
   try {
