@@ -26,6 +26,71 @@ nlohmann::json UncertainValueToJson(const UncertainValue& value) {
   return out;
 }
 
+namespace {
+
+std::vector<std::string> SplitIds(const std::string& text) {
+  std::vector<std::string> ids;
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    const size_t comma = text.find(',', start);
+    ids.push_back(
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return ids;
+}
+
+}  // namespace
+
+nlohmann::json DistrictEstimateToJson(const DistrictEstimate& e) {
+  return {
+      {"group_id", e.group_id},
+      {"districts", SplitIds(e.district_ids)},
+      {"resolved", e.resolved},
+      {"drug", e.drug},
+      {"biomarker", e.biomarker},
+      {"start_date", FormatIsoDate(e.start_day)},
+      {"days", e.days},
+      {"population", e.population},
+      {"observations", e.observations},
+      {"censored_observations", e.censored_observations},
+      {"flagged_observations", e.flagged_observations},
+      {"mass_mg_per_day", UncertainValueToJson(e.mass_mg_per_day)},
+      {"consumption_mg_per_day", UncertainValueToJson(e.consumption_mg_per_day)},
+      {"consumption_given_parameters_mg_per_day",
+       {{"p05", NumberOrNull(e.consumption_p05_given_parameters)},
+        {"p95", NumberOrNull(e.consumption_p95_given_parameters)}}},
+      {"consumption_mg_per_day_per_1000", UncertainValueToJson(e.consumption_mg_per_day_per_1000)},
+      {"users", UncertainValueToJson(e.users)},
+      {"provenance",
+       {{"batch_ids", e.batch_ids},
+        {"catalogue_version", e.catalogue_version},
+        {"draws", e.draws},
+        {"seed", e.seed}}},
+      {"note", e.note},
+  };
+}
+
+nlohmann::json DistrictGroupToJson(const DistrictGroup& group) {
+  return {{"districts", group.district_ids},
+          {"sites", group.site_ids},
+          {"resolved", group.resolved},
+          {"unobserved", group.unobserved}};
+}
+
+nlohmann::json EstimateFlagToJson(const EstimateFlag& f) {
+  return {{"kind", f.kind},
+          {"site_id", f.site_id},
+          {"date", FormatIsoDate(f.day)},
+          {"drug", f.drug},
+          {"biomarker", f.biomarker},
+          {"value", NumberOrNull(f.value)},
+          {"expected", NumberOrNull(f.expected)},
+          {"batch_ids", f.batch_ids},
+          {"message", f.message}};
+}
+
 nlohmann::json SiteDayEstimateToJson(const SiteDayEstimate& e) {
   nlohmann::json out = {
       {"drug", e.drug},

@@ -3,6 +3,7 @@
 #include "pipeline/jobs/ingest_job.h"
 #include "pipeline/jobs/reestimate_job.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "models/backcalc/site_day_back_calculation.h"
 #include "pipeline/archive/data_dir_lock.h"
 #include "pipeline/export/csv_writer.h"
+#include "pipeline/jobs/estimate_job.h"
 #include "pipeline/store/hdf5_store.h"
 
 namespace wbe {
@@ -137,6 +139,57 @@ void WriteSiteEstimatesCsv(const std::vector<SiteDayEstimate>& estimates, const 
   csv.Close();
 }
 
+void WriteDistrictEstimatesCsv(const std::vector<DistrictEstimate>& estimates,
+                               const std::string& path) {
+  CsvWriter csv(path);
+  std::vector<std::string> header = {"group_id",
+                                     "district_ids",
+                                     "resolved",
+                                     "drug",
+                                     "biomarker",
+                                     "start_date",
+                                     "days",
+                                     "population",
+                                     "observations",
+                                     "censored_observations",
+                                     "flagged_observations"};
+  const char* quantities[] = {"mass_mg_per_day", "consumption_mg_per_day",
+                              "consumption_mg_per_day_per_1000", "users"};
+  for (const char* q : quantities) {
+    for (const char* part : {"point", "median", "p05", "p95"}) {
+      header.push_back(std::string(q) + "_" + part);
+    }
+  }
+  for (const char* extra : {"consumption_p05_given_parameters", "consumption_p95_given_parameters",
+                            "batch_ids", "catalogue_version", "draws", "seed", "note"}) {
+    header.push_back(extra);
+  }
+  csv.WriteRow(header);
+  for (const DistrictEstimate& e : estimates) {
+    std::vector<std::string> row = {e.group_id,
+                                    e.district_ids,
+                                    e.resolved ? "1" : "0",
+                                    e.drug,
+                                    e.biomarker,
+                                    FormatIsoDate(e.start_day),
+                                    std::to_string(e.days),
+                                    CsvWriter::Number(e.population),
+                                    std::to_string(e.observations),
+                                    std::to_string(e.censored_observations),
+                                    std::to_string(e.flagged_observations)};
+    for (const UncertainValue* v : {&e.mass_mg_per_day, &e.consumption_mg_per_day,
+                                    &e.consumption_mg_per_day_per_1000, &e.users}) {
+      for (double x : {v->point, v->median, v->p05, v->p95}) row.push_back(CsvWriter::Number(x));
+    }
+    row.insert(row.end(),
+               {CsvWriter::Number(e.consumption_p05_given_parameters),
+                CsvWriter::Number(e.consumption_p95_given_parameters), e.batch_ids,
+                e.catalogue_version, std::to_string(e.draws), std::to_string(e.seed), e.note});
+    csv.WriteRow(row);
+  }
+  csv.Close();
+}
+
 std::string DemoJobSummary::BriefReport() const {
   std::string text = simulation.BriefReport() + "\n";
   char line[512];
@@ -146,10 +199,15 @@ std::string DemoJobSummary::BriefReport() const {
                 site_estimates, skipped_measurements, inlet_site_id.c_str());
   text += line;
   text += FormatComparisonTable(*this);
-  text += "Outputs:\n";
+  text += "\n" + districts.BriefReport();
+  if (district_evaluation) {
+    text += "District-weeks against the simulator's truth:\n" + district_evaluation->BriefReport();
+  }
+  text += "\nOutputs:\n";
   text +=
       "  HDF5 store (city, flows, measurements, estimates, truth): " + simulation.store_path + "\n";
   text += "  site-day estimates (CSV):                                " + estimates_csv_path + "\n";
+  text += "  district-week estimates (CSV):                           " + district_csv_path + "\n";
   text +=
       "  inputs as sent (city, flows, weekly lab batches):         " + simulation.inputs_dir + "\n";
   text +=
@@ -202,10 +260,23 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
   contents.attributes["draws"] = std::to_string(options.draws);
   contents.site_estimates = result.estimates;
   SetStoreEstimatedSeq(&contents, StoreManifestSeq(contents));
+
+  say("estimating every district from the network of sampling sites");
+  EstimateJobOptions district_options;
+  district_options.estimator.seed = options.seed;
+  district_options.estimator.draws = std::min(options.draws, 2000);
+  district_options.threads = options.threads;
+  summary.districts = EstimateDistricts(catalogue, district_options, &contents, say);
+  if (contents.truth) {
+    summary.district_evaluation =
+        EvaluateDistrictEstimates(contents.district_week_estimates, *contents.truth);
+  }
   Hdf5Store::Write(summary.simulation.store_path, contents);
 
   summary.estimates_csv_path = (out / "site-estimates.csv").string();
   WriteSiteEstimatesCsv(result.estimates, summary.estimates_csv_path);
+  summary.district_csv_path = (out / "district-week-estimates.csv").string();
+  WriteDistrictEstimatesCsv(contents.district_week_estimates, summary.district_csv_path);
 
   for (const SamplingSite& site : sim.city.sites) {
     if (site.kind == SiteKind::kTreatmentPlantInlet) {

@@ -2,11 +2,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/backcalc/site_day_estimate.h"
 #include "models/catalogue/drug_catalogue.h"
+#include "models/inversion/estimate_evaluation.h"
+#include "pipeline/jobs/estimate_job.h"
 #include "pipeline/jobs/simulate_job.h"
 
 namespace wbe {
@@ -43,6 +46,9 @@ struct DemoJobSummary {
   std::string inlet_site_id;
   std::vector<InletComparison> inlet;
   std::string estimates_csv_path;
+  EstimateJobSummary districts;                           // the street-level network inversion
+  std::optional<EstimateEvaluation> district_evaluation;  // weekly, against the truth
+  std::string district_csv_path;
   std::string summary_path;
 
   std::string BriefReport() const;
@@ -55,5 +61,8 @@ DemoJobSummary RunDemoJob(const DrugCatalogue& catalogue, const DemoJobOptions& 
                           const std::function<void(const std::string&)>& progress = {});
 
 void WriteSiteEstimatesCsv(const std::vector<SiteDayEstimate>& estimates, const std::string& path);
+// One row per district group, drug and period, with intervals and provenance.
+void WriteDistrictEstimatesCsv(const std::vector<DistrictEstimate>& estimates,
+                               const std::string& path);
 
 }  // namespace wbe

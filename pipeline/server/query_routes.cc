@@ -3,6 +3,7 @@
 #include <set>
 #include <tuple>
 
+#include "pipeline/export/estimate_json.h"
 #include "pipeline/server/api_json.h"
 #include "pipeline/server/api_routes.h"
 
@@ -50,7 +51,70 @@ void GetMeasurements(ApiExchange& exchange, const ServerContext& context) {
   exchange.SendJson(200, {{"measurements", rows}});
 }
 
+// The network inversion's estimates per district group: ?period=day|week, with the groups
+// and flags that explain them.
+void GetDistrictEstimates(ApiExchange& exchange, const ServerContext& context) {
+  const auto view = context.service->View();
+  const std::optional<std::string> district = exchange.Query("district");
+  const std::optional<std::string> drug = exchange.Query("drug");
+  const std::optional<DayIndex> from = exchange.QueryDay("from");
+  const std::optional<DayIndex> to = exchange.QueryDay("to");
+  const std::string period = exchange.Query("period").value_or("day");
+  if (period != "day" && period != "week") {
+    throw HttpError(400, "period must be 'day' or 'week', got '" + period + "'");
+  }
+  if (district && view->city->FindDistrict(*district) == nullptr) {
+    throw HttpError(404, "no district '" + *district + "' in the city");
+  }
+  static const DistrictEstimateTables kNone;
+  const DistrictEstimateTables& tables = view->districts ? *view->districts : kNone;
+  const auto has_member = [](const std::string& ids, const std::string& id) {
+    return ("," + ids + ",").find("," + id + ",") != std::string::npos;
+  };
+  nlohmann::json rows = nlohmann::json::array();
+  for (const DistrictEstimate& e : period == "day" ? tables.daily : tables.weekly) {
+    if (drug && e.drug != *drug) continue;
+    if (district && !has_member(e.district_ids, *district)) continue;
+    if ((from && e.start_day + e.days - 1 < *from) || (to && e.start_day > *to)) continue;
+    rows.push_back(DistrictEstimateToJson(e));
+  }
+  if (exchange.WantsCsv()) {
+    std::vector<std::string> columns = {"group_id",   "resolved",     "drug",
+                                        "biomarker",  "start_date",   "days",
+                                        "population", "observations", "flagged_observations"};
+    for (const char* value : {"mass_mg_per_day", "consumption_mg_per_day",
+                              "consumption_mg_per_day_per_1000", "users"}) {
+      for (const char* part : {"point", "median", "p05", "p95"}) {
+        columns.push_back(std::string(value) + "." + part);
+      }
+    }
+    for (const char* part : {"batch_ids", "catalogue_version", "draws", "seed"}) {
+      columns.push_back(std::string("provenance.") + part);
+    }
+    columns.push_back("note");
+    exchange.SendBytes(200, "text/csv; charset=utf-8", JsonRowsToCsv(columns, rows));
+    return;
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const DistrictGroup& g : tables.groups) groups.push_back(DistrictGroupToJson(g));
+  nlohmann::json flags = nlohmann::json::array();
+  for (const EstimateFlag& f : tables.flags) {
+    if (drug && f.drug != *drug) continue;
+    if ((from && f.day < *from) || (to && f.day > *to)) continue;
+    flags.push_back(EstimateFlagToJson(f));
+  }
+  exchange.SendJson(200, {{"level", "district"},
+                          {"period", period},
+                          {"groups", groups},
+                          {"estimates", rows},
+                          {"flags", flags}});
+}
+
 void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
+  const std::string level = exchange.Query("level").value_or("site");
+  if (level == "district") return GetDistrictEstimates(exchange, context);
+  if (level != "site")
+    throw HttpError(400, "level must be 'site' or 'district', got '" + level + "'");
   const auto view = context.service->View();
   const std::optional<std::string> site = exchange.Query("site");
   const std::optional<std::string> district = exchange.Query("district");

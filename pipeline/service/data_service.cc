@@ -1,5 +1,7 @@
 #include "pipeline/service/data_service.h"
 
+#include "pipeline/jobs/estimate_job.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
@@ -106,7 +108,11 @@ DataService::DataService(const DataServiceOptions& options, const DrugCatalogue&
     contents = Hdf5Store::Read(layout_.store_path);
   }
   store_seq_on_disk_ = fs::exists(layout_.store_path) ? StoreManifestSeq(contents) : 0;
-  const bool estimates_behind = StoreEstimatedSeq(contents) < last;
+  // A store from before the network inversion has site estimates but no district ones.
+  const auto district_seq = contents.attributes.find("estimated_district_seq");
+  const bool districts_behind = district_seq == contents.attributes.end() ||
+                                district_seq->second != std::to_string(StoreEstimatedSeq(contents));
+  const bool estimates_behind = StoreEstimatedSeq(contents) < last || districts_behind;
   const size_t measured_site_days = SiteDaysOf(contents.measurements).size();
   const bool has_measurements = !contents.measurements.empty();
   view_ = StoreSnapshot::FromContents(std::move(contents));
@@ -628,11 +634,71 @@ void DataService::RunJobs(std::vector<PendingJob> jobs, int64_t through_seq) {
     next->attributes["catalogue_version"] = catalogue_.version();
     Publish(std::move(next));
   }
+  EstimateDistrictsAfter(all ? nullptr : &site_days, through_seq);
   const std::string message = summary.skipped == 0
                                   ? std::string()
                                   : std::to_string(summary.skipped) +
                                         " measurements could not be used (e.g. no flow that day)";
   for (const PendingJob& job : jobs) jobs_.MarkFinished(job.id, true, summary.estimates, message);
+}
+
+void DataService::EstimateDistrictsAfter(const SiteDaySet* site_days, int64_t through_seq) {
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (stopping_) return;  // the next start re-runs it (estimated_district_seq lags)
+  }
+  const std::shared_ptr<const StoreSnapshot> base = View();
+  StoreContents inputs;
+  inputs.city = *base->city;
+  inputs.flows = *base->flows;
+  inputs.measurements = base->MeasurementsOf(nullptr);
+  if (inputs.measurements.empty()) return;
+  if (base->districts) {
+    inputs.district_estimates = base->districts->daily;
+    inputs.district_week_estimates = base->districts->weekly;
+    inputs.estimate_flags = base->districts->flags;
+  }
+  EstimateJobOptions options;
+  options.estimator.draws = std::min(options_.estimate_draws, 2000);
+  options.estimator.seed = options_.estimate_seed;
+  options.threads = options_.estimate_threads;
+  if (site_days != nullptr && !site_days->empty()) {
+    // The changed days and two weeks either side: the random walk carries a change that far
+    // at most noticeably; whole ISO weeks so weekly rows are redone together.
+    DayIndex first = site_days->begin()->second;
+    DayIndex last = first;
+    for (const SiteDay& site_day : *site_days) {
+      first = std::min(first, site_day.second);
+      last = std::max(last, site_day.second);
+    }
+    first -= 14 + IsoWeekday(first - 14);
+    last += 14 + (6 - IsoWeekday(last + 14));
+    DayIndex data_first = inputs.measurements.front().day;
+    DayIndex data_last = data_first;
+    for (const Measurement& m : inputs.measurements) {
+      data_first = std::min(data_first, m.day);
+      data_last = std::max(data_last, m.day);
+    }
+    options.from = std::max(first, data_first);
+    options.to = std::min(last, data_last);
+  }
+  try {
+    EstimateDistricts(catalogue_, options, &inputs);
+  } catch (const std::exception& e) {
+    if (log_) log_(std::string("district estimation failed: ") + e.what());
+    return;
+  }
+  std::lock_guard<std::mutex> write(write_mutex_);
+  auto next = std::make_shared<StoreSnapshot>(*View());
+  auto districts = std::make_shared<DistrictEstimateTables>();
+  districts->daily = std::move(inputs.district_estimates);
+  districts->weekly = std::move(inputs.district_week_estimates);
+  districts->groups = std::move(inputs.district_groups);
+  districts->flags = std::move(inputs.estimate_flags);
+  next->districts = std::move(districts);
+  next->attributes["estimate_options"] = inputs.attributes["estimate_options"];
+  next->attributes["estimated_district_seq"] = std::to_string(through_seq);
+  Publish(std::move(next));
 }
 
 void DataService::PersistIfBehind() {

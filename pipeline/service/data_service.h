@@ -155,6 +155,9 @@ class DataService {
   void WorkerLoop();
   // Runs queued jobs as one; `through_seq` is the manifest line the estimates then reflect.
   void RunJobs(std::vector<PendingJob> jobs, int64_t through_seq);
+  // After site-days were re-estimated (all when null): the network inversion over them and
+  // two weeks either side, published as a new snapshot.
+  void EstimateDistrictsAfter(const SiteDaySet* site_days, int64_t through_seq);
   void PersistIfBehind();
   std::vector<std::string> KnownSites() const;
   UploadOutcome ExistingUpload(const ManifestEntry& entry) const;

@@ -28,6 +28,12 @@ std::shared_ptr<StoreSnapshot> StoreSnapshot::FromContents(StoreContents content
     snapshot->estimates_by_site[site] =
         std::make_shared<const std::vector<SiteDayEstimate>>(std::move(rows));
   }
+  auto districts = std::make_shared<DistrictEstimateTables>();
+  districts->daily = std::move(contents.district_estimates);
+  districts->weekly = std::move(contents.district_week_estimates);
+  districts->groups = std::move(contents.district_groups);
+  districts->flags = std::move(contents.estimate_flags);
+  snapshot->districts = std::move(districts);
   snapshot->truth = std::make_shared<const std::optional<GroundTruth>>(std::move(contents.truth));
   return snapshot;
 }
@@ -39,6 +45,12 @@ StoreContents StoreSnapshot::ToContents() const {
   if (flows) contents.flows = *flows;
   ForEachMeasurement([&](const Measurement& m) { contents.measurements.push_back(m); });
   ForEachEstimate([&](const SiteDayEstimate& e) { contents.site_estimates.push_back(e); });
+  if (districts) {
+    contents.district_estimates = districts->daily;
+    contents.district_week_estimates = districts->weekly;
+    contents.district_groups = districts->groups;
+    contents.estimate_flags = districts->flags;
+  }
   if (truth) contents.truth = *truth;
   NormaliseOrder(&contents);
   return contents;

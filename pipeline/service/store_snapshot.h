@@ -13,6 +13,14 @@
 
 namespace wbe {
 
+// The network inversion's tables (replaced whole when districts are re-estimated).
+struct DistrictEstimateTables {
+  std::vector<DistrictEstimate> daily;
+  std::vector<DistrictEstimate> weekly;
+  std::vector<DistrictGroup> groups;
+  std::vector<EstimateFlag> flags;
+};
+
 // The store as a running server holds it: StoreContents cut into immutable shared parts, so that
 // a new version after an upload copies only what the upload changes (one batch's measurements),
 // not the whole store. Readers hold a shared_ptr to one version and never see another.
@@ -24,6 +32,7 @@ struct StoreSnapshot {
   std::map<std::string, std::shared_ptr<const std::vector<Measurement>>> measurements_by_batch;
   // Site estimates, by site id.
   std::map<std::string, std::shared_ptr<const std::vector<SiteDayEstimate>>> estimates_by_site;
+  std::shared_ptr<const DistrictEstimateTables> districts;
   std::shared_ptr<const std::optional<GroundTruth>> truth;
 
   static std::shared_ptr<StoreSnapshot> FromContents(StoreContents contents);
