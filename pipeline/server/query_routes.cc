@@ -61,7 +61,7 @@ void GetDistrictEstimates(ApiExchange& exchange, const ServerContext& context) {
   const std::optional<DayIndex> to = exchange.QueryDay("to");
   const std::string period = exchange.Query("period").value_or("day");
   if (period != "day" && period != "week") {
-    throw HttpError(400, "period must be 'day' or 'week', got '" + period + "'");
+    throw HttpError(422, "period must be 'day' or 'week', got '" + period + "'");
   }
   if (district && view->city->FindDistrict(*district) == nullptr) {
     throw HttpError(404, "no district '" + *district + "' in the city");
@@ -114,7 +114,7 @@ void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
   const std::string level = exchange.Query("level").value_or("site");
   if (level == "district") return GetDistrictEstimates(exchange, context);
   if (level != "site")
-    throw HttpError(400, "level must be 'site' or 'district', got '" + level + "'");
+    throw HttpError(422, "level must be 'site' or 'district', got '" + level + "'");
   const auto view = context.service->View();
   const std::optional<std::string> site = exchange.Query("site");
   const std::optional<std::string> district = exchange.Query("district");

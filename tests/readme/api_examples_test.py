@@ -70,6 +70,7 @@ def main():
                 "version 1 is byte-for-byte the original",
                 "site_id,date,analyte,concentration_ng_per_l",
                 '"districts":["A"]',
+                '"group_id":"D+E","resolved":false',
                 "\n403\n",
                 '"role": "lab"',
                 '"action":"POST /api/v1/tokens"',
