@@ -10,16 +10,11 @@
 
 #include <Eigen/Cholesky>
 
+#include "models/core/join_strings.h"
 #include "models/core/random.h"
 
 namespace wbe {
 namespace {
-
-std::string Joined(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); ++i) text += (i > 0 ? separator : "") + items[i];
-  return text;
-}
 
 double PointOr(const Quantity& quantity, double fallback) {
   return quantity.known() ? quantity.point() : fallback;
@@ -442,8 +437,8 @@ DrugDistrictEstimates DistrictEstimator::Estimate(const std::string& drug_name,
   auto make_row = [&](size_t u, int start, int days, const Eigen::MatrixXd* covariance) {
     const DistrictGroup& group = groups_[group_of_unit_[u]];
     DistrictEstimate row;
-    row.group_id = Joined(group.district_ids, "+");
-    row.district_ids = Joined(group.district_ids, ",");
+    row.group_id = JoinStrings(group.district_ids, "+");
+    row.district_ids = JoinStrings(group.district_ids, ",");
     row.resolved = group.resolved;
     row.drug = drug.name;
     row.biomarker = biomarker.name;
@@ -465,7 +460,7 @@ DrugDistrictEstimates DistrictEstimator::Estimate(const std::string& drug_name,
     mode_mass /= days;
     other /= days;
     std::vector<std::string> batch_list(batches.begin(), batches.end());
-    row.batch_ids = Joined(batch_list, ",");
+    row.batch_ids = JoinStrings(batch_list, ",");
     row.catalogue_version = catalogue_.version();
     row.mass_mg_per_day.point = mode_mass;
     if (conversion.consumption_available) {

@@ -3,19 +3,9 @@
 #include <map>
 #include <sstream>
 
+#include "models/core/join_strings.h"
+
 namespace wbe {
-namespace {
-
-std::string Joined(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) text += separator;
-    text += items[i];
-  }
-  return text;
-}
-
-}  // namespace
 
 std::vector<DistrictGroup> IdentifiabilityGroups(const SewerNetwork& network) {
   // Site set (as sorted site indices) -> group index, so groups keep first-district order.
@@ -56,13 +46,13 @@ std::string BriefReport(const std::vector<DistrictGroup>& groups) {
       << districts - resolved - unobserved << " only seen in sums, " << unobserved
       << " unobserved\n";
   for (const DistrictGroup& group : groups) {
-    out << "  " << Joined(group.district_ids, " + ") << ": ";
+    out << "  " << JoinStrings(group.district_ids, " + ") << ": ";
     if (group.unobserved) {
       out << "unobserved (no sampling site downstream)\n";
     } else if (group.resolved) {
-      out << "resolved (seen at " << Joined(group.site_ids, ", ") << ")\n";
+      out << "resolved (seen at " << JoinStrings(group.site_ids, ", ") << ")\n";
     } else {
-      out << "not separable (seen together at " << Joined(group.site_ids, ", ") << ")\n";
+      out << "not separable (seen together at " << JoinStrings(group.site_ids, ", ") << ")\n";
     }
   }
   return out.str();

@@ -10,6 +10,7 @@
 #include <Eigen/Dense>
 
 #include "models/core/input_error.h"
+#include "models/core/join_strings.h"
 #include "models/network/sewer_network.h"
 
 namespace wbe {
@@ -133,15 +134,6 @@ std::vector<std::string> ResolvedDistricts(const std::vector<DistrictGroup>& gro
     if (group.resolved) ids.push_back(group.district_ids.front());
   }
   return ids;
-}
-
-std::string Joined(const std::vector<std::string>& items, const char* separator) {
-  std::string text;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) text += separator;
-    text += items[i];
-  }
-  return text;
 }
 
 std::string Number(const char* format, double value) {
@@ -297,7 +289,7 @@ std::string SamplingDesignAdvice::BriefReport() const {
   std::ostringstream out;
   const auto design_line = [&](const char* label, const std::vector<std::string>& sites,
                                const SamplingDesignScore& score) {
-    out << label << " (" << (sites.empty() ? "no sites" : Joined(sites, ", "))
+    out << label << " (" << (sites.empty() ? "no sites" : JoinStrings(sites, ", "))
         << "): sum of posterior variances of log district mass "
         << Number("%.4g", score.total_posterior_variance_log2) << ", mean posterior SD "
         << Number("%.3g", score.mean_posterior_sd_log) << " (log units)\n";
@@ -317,7 +309,7 @@ std::string SamplingDesignAdvice::BriefReport() const {
                           Number("%.1f", pick.variance_reduction_percent) + "%)",
                       pick.newly_resolved_district_ids.empty()
                           ? "-"
-                          : Joined(pick.newly_resolved_district_ids, ", "),
+                          : JoinStrings(pick.newly_resolved_district_ids, ", "),
                       std::to_string(pick.groups_after.size())});
     }
     out << "sites to add, best first (greedy; score = sum of posterior variances):\n"

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <tuple>
@@ -51,6 +52,22 @@ void GetMeasurements(ApiExchange& exchange, const ServerContext& context) {
   exchange.SendJson(200, {{"measurements", rows}});
 }
 
+// CSV columns of an estimate row: the leading fields, each uncertain value's point, median,
+// p05 and p95, then the provenance and the note.
+std::vector<std::string> EstimateCsvColumns(std::vector<std::string> leading,
+                                            std::initializer_list<const char*> values) {
+  for (const char* value : values) {
+    for (const char* part : {"point", "median", "p05", "p95"}) {
+      leading.push_back(std::string(value) + "." + part);
+    }
+  }
+  for (const char* part : {"batch_ids", "catalogue_version", "draws", "seed"}) {
+    leading.push_back(std::string("provenance.") + part);
+  }
+  leading.push_back("note");
+  return leading;
+}
+
 // The network inversion's estimates per district group: ?period=day|week, with the groups
 // and flags that explain them.
 void GetDistrictEstimates(ApiExchange& exchange, const ServerContext& context) {
@@ -79,19 +96,10 @@ void GetDistrictEstimates(ApiExchange& exchange, const ServerContext& context) {
     rows.push_back(DistrictEstimateToJson(e));
   }
   if (exchange.WantsCsv()) {
-    std::vector<std::string> columns = {"group_id",   "resolved",     "drug",
-                                        "biomarker",  "start_date",   "days",
-                                        "population", "observations", "flagged_observations"};
-    for (const char* value : {"mass_mg_per_day", "consumption_mg_per_day",
-                              "consumption_mg_per_day_per_1000", "users"}) {
-      for (const char* part : {"point", "median", "p05", "p95"}) {
-        columns.push_back(std::string(value) + "." + part);
-      }
-    }
-    for (const char* part : {"batch_ids", "catalogue_version", "draws", "seed"}) {
-      columns.push_back(std::string("provenance.") + part);
-    }
-    columns.push_back("note");
+    const std::vector<std::string> columns = EstimateCsvColumns(
+        {"group_id", "resolved", "drug", "biomarker", "start_date", "days", "population",
+         "observations", "flagged_observations"},
+        {"mass_mg_per_day", "consumption_mg_per_day", "consumption_mg_per_day_per_1000", "users"});
     exchange.SendBytes(200, "text/csv; charset=utf-8", JsonRowsToCsv(columns, rows));
     return;
   }
@@ -155,19 +163,10 @@ void GetEstimates(ApiExchange& exchange, const ServerContext& context) {
     rows.push_back(SiteEstimateJson(*e, districts_of_site[e->site_id]));
   }
   if (exchange.WantsCsv()) {
-    std::vector<std::string> columns = {"site_id",  "date",       "drug",     "biomarker",
-                                        "censored", "population", "districts"};
-    for (const char* value :
-         {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
-          "consumption_mg_per_day_per_1000", "doses_per_day_per_1000", "users_per_1000"}) {
-      for (const char* part : {"point", "median", "p05", "p95"}) {
-        columns.push_back(std::string(value) + "." + part);
-      }
-    }
-    for (const char* part : {"batch_ids", "catalogue_version", "draws", "seed"}) {
-      columns.push_back(std::string("provenance.") + part);
-    }
-    columns.push_back("note");
+    const std::vector<std::string> columns = EstimateCsvColumns(
+        {"site_id", "date", "drug", "biomarker", "censored", "population", "districts"},
+        {"load_mg_per_day", "normalised_load_mg_per_day_per_1000",
+         "consumption_mg_per_day_per_1000", "doses_per_day_per_1000", "users_per_1000"});
     exchange.SendBytes(200, "text/csv; charset=utf-8", JsonRowsToCsv(columns, rows));
     return;
   }

@@ -8,6 +8,7 @@
 
 #include "models/city/city_io.h"
 #include "models/core/data_paths.h"
+#include "tests/models/network/demo_city_with_sites.h"
 
 namespace wbe {
 namespace {
@@ -15,19 +16,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Ids = std::vector<std::string>;
-
-// The demo city sampled only at the given sites.
-City DemoCityWithSites(const Ids& site_ids) {
-  City city = LoadCityFromFile(DataPath("models/simulation/demo_city.json"));
-  std::vector<SamplingSite> kept;
-  for (const std::string& id : site_ids) {
-    const SamplingSite* site = city.FindSite(id);
-    if (site == nullptr) ADD_FAILURE() << "the demo city has no site " << id;
-    if (site != nullptr) kept.push_back(*site);
-  }
-  city.sites = kept;
-  return city;
-}
 
 std::vector<DistrictGroup> GroupsFor(const Ids& site_ids) {
   return IdentifiabilityGroups(SewerNetwork::Build(DemoCityWithSites(site_ids)));

@@ -14,6 +14,7 @@
 #include "models/core/input_error.h"
 #include "models/inversion/inversion_options.h"
 #include "models/network/sewer_network.h"
+#include "tests/models/network/demo_city_with_sites.h"
 
 namespace wbe {
 namespace {
@@ -21,19 +22,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Ids = std::vector<std::string>;
-
-// The demo city sampled only at the given sites.
-City DemoCityWithSites(const Ids& site_ids) {
-  City city = LoadCityFromFile(DataPath("models/simulation/demo_city.json"));
-  std::vector<SamplingSite> kept;
-  for (const std::string& id : site_ids) {
-    const SamplingSite* site = city.FindSite(id);
-    if (site == nullptr) ADD_FAILURE() << "the demo city has no site " << id;
-    if (site != nullptr) kept.push_back(*site);
-  }
-  city.sites = kept;
-  return city;
-}
 
 CandidateSite Candidate(const std::string& id, const std::string& node, long row) {
   CandidateSite candidate;
