@@ -22,6 +22,9 @@ bool InversionOptions::Check(std::string* why) const {
   if (!PositiveFinite(random_walk_log_sigma_per_day)) {
     return Refuse("random_walk_log_sigma_per_day must be positive", why);
   }
+  if (!(day_of_week_log_sigma >= 0.0) || !std::isfinite(day_of_week_log_sigma)) {
+    return Refuse("day_of_week_log_sigma must be zero (off) or positive", why);
+  }
   if (!PositiveFinite(per_capita_log_sigma)) {
     return Refuse("per_capita_log_sigma must be positive", why);
   }

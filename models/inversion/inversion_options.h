@@ -21,6 +21,10 @@ struct InversionOptions {
   double observation_log_sigma = 0.15;
   // Day-to-day change of a district's log biomarker mass (random walk).
   double random_walk_log_sigma_per_day = 0.3;
+  // Optional day-of-week effect: > 0 adds (theta[t] - theta[t-7]) / sigma, a weekly-periodic
+  // random walk, so a weekday resembles the same weekday a week before (weekend parties) and a
+  // day without samples borrows that pattern. 0: off.
+  double day_of_week_log_sigma = 0.0;
   // Weak per-capita prior: log mass per person per day and its sigma. Wide by default so that
   // it only decides where the data say nothing (unresolved groups, warm-up days).
   double per_capita_log_mg_per_person_per_day = std::log(0.1);

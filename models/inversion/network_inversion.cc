@@ -195,6 +195,10 @@ InversionResult NetworkInversion::Solve(const SewerNetwork& network,
         problem.AddResidualBlock(RandomWalkCost::Create(options.random_walk_log_sigma_per_day),
                                  nullptr, theta.At(u, day), theta.At(u, day - 1));
       }
+      if (options.day_of_week_log_sigma > 0.0 && day - 7 >= -warm_up_days) {
+        problem.AddResidualBlock(RandomWalkCost::Create(options.day_of_week_log_sigma), nullptr,
+                                 theta.At(u, day), theta.At(u, day - 7));
+      }
     }
   }
 

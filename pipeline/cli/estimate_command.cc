@@ -56,6 +56,10 @@ void RegisterEstimateCommand(CLI::App& app) {
   cmd->add_option("--outlier-sigmas", args->options.estimator.outlier_sigmas,
                   "Flag an observation this many sigmas from the fit")
       ->check(PositiveNumber());
+  cmd->add_option("--day-of-week-sigma", args->options.estimator.inversion.day_of_week_log_sigma,
+                  "Optional day-of-week effect: log-scale sigma tying each day to the same "
+                  "weekday a week before (0: off)")
+      ->check(NonNegativeNumber());
   cmd->add_option("--storage-time", args->options.estimator.measurement.storage_time_h,
                   "Hours between sampling and analysis (in-sample decay correction)")
       ->check(NonNegativeNumber());

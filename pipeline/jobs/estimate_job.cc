@@ -32,6 +32,7 @@ std::string EstimatorSettingsJson(const DistrictEstimatorOptions& o) {
                                                         : "none";
   j["loss_scale"] = o.inversion.loss_scale;
   j["random_walk_log_sigma_per_day"] = o.inversion.random_walk_log_sigma_per_day;
+  j["day_of_week_log_sigma"] = o.inversion.day_of_week_log_sigma;
   j["per_capita_log_sigma"] = o.inversion.per_capita_log_sigma;
   j["analytical_rsd"] = o.measurement.analytical_rsd;
   j["plant_sampling_rsd"] = o.measurement.plant_sampling_rsd;

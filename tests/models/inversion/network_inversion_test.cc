@@ -218,6 +218,95 @@ TEST(NetworkInversionTest, WarmStartFromTheSolutionConvergesAtOnce) {
   EXPECT_LT((warm.log_mass_mg_per_day - cold.log_mass_mg_per_day).cwiseAbs().maxCoeff(), 1e-4);
 }
 
+// A weekly pattern (weekend peak) and no sample holding one Saturday's mass: the optional
+// day-of-week prior fills that Saturday from the Saturdays around it, the plain random walk
+// from its Friday and Monday.
+TEST(NetworkInversionTest, DayOfWeekPriorFillsADayWithoutSamplesFromTheSameWeekday) {
+  const DemoProblem& demo = Demo();
+  const double factors[7] = {1.0, 1.0, 1.0, 1.0, 1.5, 2.5, 1.5};  // Monday .. Sunday
+  const int warm_up = NetworkInversion::WarmUpDays(demo.network);
+  Eigen::MatrixXd mass(demo.true_mass_mg_per_day.rows(), warm_up + kDays);
+  for (Eigen::Index d = 0; d < mass.rows(); ++d) {
+    for (int c = 0; c < mass.cols(); ++c) {
+      const int day = c - warm_up;
+      mass(d, c) = demo.populations[static_cast<size_t>(d)] * 0.05 * factors[((day % 7) + 7) % 7];
+    }
+  }
+  const Eigen::MatrixXd loads = demo.network.ForwardLoads(mass, demo.stability);
+  constexpr int kSaturday = 19;  // day 0 is a Monday
+  std::vector<SiteLoadObservation> observations;
+  for (size_t s = 0; s < demo.network.site_count(); ++s) {
+    for (int day = 0; day < kDays; ++day) {
+      if (day >= kSaturday && day <= kSaturday + 2) continue;  // its mass reaches no sample
+      SiteLoadObservation o;
+      o.site_index = s;
+      o.day_index = day;
+      o.load_mg_per_day = loads(static_cast<Eigen::Index>(s), warm_up + day);
+      observations.push_back(o);
+    }
+  }
+  InversionOptions options = DemoOptions();
+  options.per_capita_log_mg_per_person_per_day = std::log(0.05);
+  const size_t a = demo.network.DistrictIndex("A");
+  const double truth = mass(static_cast<Eigen::Index>(a), warm_up + kSaturday);
+  const double plain = SolveDemo(observations, options).MassMgPerDay()(a, kSaturday);
+  options.day_of_week_log_sigma = 0.05;
+  const double weekly = SolveDemo(observations, options).MassMgPerDay()(a, kSaturday);
+  std::cout << "Saturday without samples, A: truth " << truth << ", random walk " << plain
+            << ", with the day-of-week prior " << weekly << "\n";
+  EXPECT_LT(std::abs(weekly / truth - 1.0), 0.2);
+  EXPECT_GT(std::abs(plain / truth - 1.0), 2.0 * std::abs(weekly / truth - 1.0));
+}
+
+// Units solve districts together (their sum), and the covariance of asked-for sets comes back.
+TEST(NetworkInversionTest, UnitsAndCovarianceSets) {
+  const DemoProblem& demo = Demo();
+  InversionProblem problem;
+  problem.populations_per_district = demo.populations;
+  for (const DistrictGroup& group : IdentifiabilityGroups(demo.network)) {
+    std::vector<size_t> unit;
+    for (const std::string& id : group.district_ids) unit.push_back(demo.network.DistrictIndex(id));
+    problem.units.push_back(unit);
+  }
+  problem.observations = demo.observations;
+  problem.day_count = kDays;
+  for (size_t u = 0; u < problem.units.size(); ++u) {
+    std::vector<UnitDay> week;
+    for (int day = 7; day < 14; ++day) week.push_back({u, day});
+    problem.covariance_sets.push_back(week);
+  }
+  const InversionResult result =
+      NetworkInversion::Solve(demo.network, demo.stability, problem, DemoOptions());
+  ASSERT_EQ(result.log_mass_mg_per_day.rows(), static_cast<Eigen::Index>(problem.units.size()));
+  ASSERT_TRUE(result.covariance_ok);
+  ASSERT_EQ(result.covariances.size(), problem.units.size());
+  EXPECT_EQ(result.whitened_residuals.size(), demo.observations.size());
+  for (size_t u = 0; u < problem.units.size(); ++u) {
+    const Eigen::MatrixXd& c = result.covariances[u];
+    ASSERT_EQ(c.rows(), 7);
+    EXPECT_LT((c - c.transpose()).cwiseAbs().maxCoeff(), 1e-12);
+    for (int i = 0; i < 7; ++i) {
+      EXPECT_GT(c(i, i), 0.0);
+      EXPECT_LT(std::sqrt(c(i, i)), 0.5) << "unit " << u;
+    }
+    // Days are negatively correlated (a spill shares a composite), so the week is known better
+    // than any of its days: the SD of the mean log mass is well below one day's.
+    const double week_sd = std::sqrt(c.sum()) / 7.0;
+    EXPECT_LT(week_sd, 0.25) << "unit " << u;
+    EXPECT_LT(week_sd, std::sqrt(c.diagonal().maxCoeff()));
+    // The week's sum matches the truth of the unit's members.
+    double estimate = 0.0;
+    double truth = 0.0;
+    for (int day = 7; day < 14; ++day) {
+      estimate += std::exp(result.log_mass_mg_per_day(static_cast<Eigen::Index>(u), day));
+      for (size_t d : problem.units[u]) {
+        truth += demo.true_mass_mg_per_day(static_cast<Eigen::Index>(d), day);
+      }
+    }
+    EXPECT_NEAR(estimate / truth, 1.0, 0.05) << "unit " << u;
+  }
+}
+
 TEST(NetworkInversionTest, RefusesBadInputs) {
   const DemoProblem& demo = Demo();
   std::vector<double> populations = demo.populations;
@@ -250,6 +339,7 @@ TEST(InversionOptionsTest, CheckRefusesNonPositiveSigmas) {
   EXPECT_TRUE(refused([](InversionOptions& o) { o.loss_scale = 0.0; }));
   EXPECT_TRUE(refused([](InversionOptions& o) { o.observation_log_sigma = std::nan(""); }));
   EXPECT_TRUE(refused([](InversionOptions& o) { o.max_num_iterations = 0; }));
+  EXPECT_TRUE(refused([](InversionOptions& o) { o.day_of_week_log_sigma = -0.1; }));
   InversionOptions options;
   options.observation_log_sigma = 0.0;
   EXPECT_THROW(SolveDemo(Demo().observations, options), std::invalid_argument);
