@@ -765,6 +765,36 @@ TEST_F(ApiServerTest, MeasurementsAndEstimatesFollowTheUploads) {
   ASSERT_FALSE(lines.empty());
   EXPECT_NE(lines[0].find("consumption_mg_per_day_per_1000.p05"), std::string::npos) << lines[0];
   EXPECT_EQ(lines.size(), district.Json()["estimates"].size() + 1);
+
+  // The network inversion: per district group, by day or ISO week, with groups and flags.
+  const HttpReply weekly =
+      Get("/api/v1/estimates?level=district&period=week&drug=methamphetamine", "analyst");
+  ASSERT_EQ(weekly.status, 200) << weekly.body;
+  EXPECT_EQ(weekly.Json().value("level", ""), "district");
+  EXPECT_EQ(weekly.Json()["groups"].size(), 5u);
+  std::set<std::string> group_ids;
+  const json weekly_rows = weekly.Json()["estimates"];
+  for (const json& e : weekly_rows) {
+    group_ids.insert(e.value("group_id", ""));
+    EXPECT_EQ(e.value("days", 0), 7);
+    EXPECT_EQ(e.value("drug", ""), "methamphetamine");
+    EXPECT_EQ(e.value("resolved", true), e.value("group_id", "").find('+') == std::string::npos);
+    EXPECT_LE(e["consumption_mg_per_day"].value("p05", 0.0),
+              e["consumption_mg_per_day"].value("p95", 0.0));
+  }
+  EXPECT_EQ(group_ids, (std::set<std::string>{"A", "B", "C", "D+E", "F+G+H"}));
+  const HttpReply in_d =
+      Get("/api/v1/estimates?level=district&district=D&drug=methamphetamine", "analyst");
+  ASSERT_EQ(in_d.status, 200);
+  const json rows_with_d = in_d.Json()["estimates"];
+  ASSERT_FALSE(rows_with_d.empty());
+  for (const json& e : rows_with_d) EXPECT_EQ(e.value("group_id", ""), "D+E");
+  const HttpReply district_csv =
+      Get("/api/v1/estimates?level=district&district=D&drug=methamphetamine", "analyst",
+          {{"Accept", "text/csv"}});
+  EXPECT_EQ(Lines(district_csv.body).size(), rows_with_d.size() + 1);
+  EXPECT_EQ(Get("/api/v1/estimates?level=district&period=month", "analyst").status, 422);
+  EXPECT_EQ(Get("/api/v1/estimates?level=street", "analyst").status, 422);
 }
 
 TEST_F(ApiServerTest, AdminManagesTokensAndReadsTheAudit) {

@@ -426,6 +426,52 @@ TEST_F(DataServiceTest, UploadsAreVisibleAtOnceAndEstimatedInTheBackground) {
   }
 }
 
+// After the site-days, the network inversion: district rows for the uploaded weeks, written to
+// the store, and redone at start for a store that has none (one from before the inversion).
+TEST_F(DataServiceTest, DistrictsAreEstimatedAfterUploadsAndAtStartWhenMissing) {
+  std::set<std::string> batches;
+  {
+    const auto service = Open();
+    service->ReplaceCity(sim_->city, "admin");
+    service->UploadFlows(Spool(*flows_csv_), "flows.csv", "flows_csv", "admin", std::nullopt);
+    batches.insert(Upload(service.get(), 0).entry.batch_id);
+    batches.insert(Upload(service.get(), 1).entry.batch_id);
+    service->WaitUntilIdle();
+    const auto snapshot = service->Snapshot();
+    ASSERT_FALSE(snapshot->district_estimates.empty());
+    EXPECT_EQ(snapshot->district_groups.size(), 5u);
+    EXPECT_EQ(snapshot->attributes.at("estimated_district_seq"), "4");
+    std::set<DayIndex> measured_days;
+    for (const Measurement& m : snapshot->measurements) measured_days.insert(m.day);
+    std::set<DayIndex> estimated_days;
+    for (const DistrictEstimate& e : snapshot->district_estimates) {
+      estimated_days.insert(e.start_day);
+      EXPECT_EQ(e.draws, 100);
+      std::stringstream ids(e.batch_ids);
+      for (std::string id; std::getline(ids, id, ',');) {
+        EXPECT_TRUE(batches.count(BatchOfMeasurement(id))) << id;
+      }
+    }
+    EXPECT_EQ(estimated_days, measured_days);
+    const StoreContents disk = Hdf5Store::Read(StorePath());
+    EXPECT_EQ(disk.district_estimates.size(), snapshot->district_estimates.size());
+    EXPECT_EQ(disk.district_week_estimates.size(), snapshot->district_week_estimates.size());
+  }
+  // A store without district rows, as an older wbe wrote it.
+  StoreContents old = Hdf5Store::Read(StorePath());
+  const size_t rows = old.district_estimates.size();
+  old.district_estimates.clear();
+  old.district_week_estimates.clear();
+  old.district_groups.clear();
+  old.estimate_flags.clear();
+  old.attributes.erase("estimated_district_seq");
+  Hdf5Store::Write(StorePath(), old);
+  const auto reopened = Open();
+  reopened->WaitUntilIdle();
+  EXPECT_EQ(reopened->Snapshot()->district_estimates.size(), rows);
+  EXPECT_EQ(reopened->Snapshot()->attributes.at("estimated_district_seq"), "4");
+}
+
 TEST_F(DataServiceTest, TheSameBytesTwiceAreOneUpload) {
   const auto service = Open();
   AddCityAndFlows(service.get());
