@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -12,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "models/core/input_error.h"
+#include "pipeline/archive/data_dir_lock.h"
+#include "pipeline/jobs/ingest_job.h"
 #include "pipeline/jobs/reestimate_job.h"
 
 namespace wbe {
@@ -171,6 +175,13 @@ EstimateJobSummary EstimateDistricts(const DrugCatalogue& catalogue,
 EstimateJobSummary RunEstimateJob(const DrugCatalogue& catalogue, const std::string& store_path,
                                   const EstimateJobOptions& options,
                                   const std::function<void(const std::string&)>& progress) {
+  // The store of a data directory is also written by `wbe serve` and `wbe ingest`: take the
+  // directory's writer lock, so that neither loses the other's work.
+  std::optional<DataDirLock> lock;
+  const std::string dir = std::filesystem::path(store_path).parent_path().string();
+  if (std::filesystem::exists(DataDirLayout(dir.empty() ? "." : dir).archive_root)) {
+    lock.emplace(DataDirLock::Acquire(dir.empty() ? "." : dir));
+  }
   StoreContents contents = Hdf5Store::Read(store_path);
   if (progress) progress("read " + store_path);
   EstimateJobSummary summary = EstimateDistricts(catalogue, options, &contents, progress);

@@ -45,6 +45,8 @@ EstimateJobSummary EstimateDistricts(const DrugCatalogue& catalogue,
                                      const std::function<void(const std::string&)>& progress = {});
 
 // Reads the store at `store_path`, runs EstimateDistricts and writes the store back atomically.
+// When the store is a data directory's (an archive beside it), holds that directory's writer
+// lock throughout: fails at once with std::runtime_error while `wbe serve` or `wbe ingest` runs.
 EstimateJobSummary RunEstimateJob(const DrugCatalogue& catalogue, const std::string& store_path,
                                   const EstimateJobOptions& options,
                                   const std::function<void(const std::string&)>& progress = {});

@@ -11,6 +11,7 @@
 
 #include "models/core/input_error.h"
 #include "models/inversion/estimate_evaluation.h"
+#include "pipeline/archive/data_dir_lock.h"
 #include "pipeline/jobs/simulate_job.h"
 
 namespace wbe {
@@ -108,6 +109,25 @@ TEST_F(EstimateJobTest, WritesGroupsFlagsAndProvenanceAndReplacesOnlyItsPeriod) 
     }
   }
   EXPECT_EQ(changed, 5u * 7u);
+}
+
+TEST_F(EstimateJobTest, RefusesToRunWhileAnotherProcessWritesTheDataDirectory) {
+  const std::string store = Simulate(7, 7);
+  ASSERT_EQ(Hdf5Store::Read(store).attributes.count("estimate_options"), 0u);
+  {
+    const DataDirLock server = DataDirLock::Acquire(fs::path(store).parent_path().string());
+    try {
+      RunEstimateJob(Catalogue(), store, EstimateJobOptions{});
+      ADD_FAILURE() << "estimated while the data directory was locked";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("another wbe process"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(Hdf5Store::Read(store).attributes.count("estimate_options"), 0u);  // untouched
+  EstimateJobOptions options;
+  options.estimator.draws = 50;
+  RunEstimateJob(Catalogue(), store, options);  // the lock is free again
+  EXPECT_EQ(Hdf5Store::Read(store).attributes.count("estimate_options"), 1u);
 }
 
 TEST_F(EstimateJobTest, RefusesAnEmptyStoreAndUnknownDrugs) {
