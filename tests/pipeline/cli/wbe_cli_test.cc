@@ -58,7 +58,8 @@ size_t LineCount(const std::string& text) {
 TEST(WbeCliTest, HelpForTheProgramAndEveryCommand) {
   const RunResult top = RunWbe("--help");
   EXPECT_EQ(top.exit_code, 0);
-  for (const char* command : {"backcalc", "simulate", "demo", "ingest", "store"}) {
+  for (const char* command : {"backcalc", "simulate", "demo", "ingest", "store", "estimate",
+                              "evaluate", "advise-sites"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
     const RunResult help = RunWbe(std::string(command) + " --help");
     EXPECT_EQ(help.exit_code, 0) << command;
@@ -139,8 +140,43 @@ TEST(WbeCliTest, DemoWritesAStoreWithEstimatesAndTruth) {
   ASSERT_TRUE(store.truth.has_value());
   EXPECT_FALSE(store.truth->districts.empty());
   EXPECT_TRUE(std::filesystem::exists(out / "site-estimates.csv"));
+  EXPECT_FALSE(store.district_week_estimates.empty());
+  EXPECT_TRUE(std::filesystem::exists(out / "district-week-estimates.csv"));
+  EXPECT_NE(r.out.find("resolved districts"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(out / "inputs" / "flows.csv"));
   EXPECT_TRUE(std::filesystem::exists(out / "archive" / "manifest.jsonl"));
+}
+
+// The loop: simulate, estimate, evaluate --json (keys median_abs_rel_error and
+// coverage_90), and clear exits for a store that cannot be evaluated.
+TEST(WbeCliTest, SimulateEstimateEvaluate) {
+  const std::filesystem::path root =
+      std::filesystem::path(WBE_BINARY_DIR) / "test-output" / "cli-estimate";
+  std::filesystem::remove_all(root);
+  const std::string store = (root / "sim" / "wbe-store.h5").string();
+  ASSERT_EQ(RunWbe("simulate --out " + (root / "sim").string() + " --days 21 --seed 4").exit_code,
+            0);
+  const RunResult before = RunWbe("evaluate --store " + store);
+  EXPECT_EQ(before.exit_code, 2);
+  EXPECT_NE(before.err.find("wbe estimate"), std::string::npos) << before.err;
+
+  const RunResult estimate = RunWbe("estimate --store " + store + " --draws 300");
+  ASSERT_EQ(estimate.exit_code, 0) << estimate.err;
+  EXPECT_NE(estimate.out.find("D + E: not separable"), std::string::npos) << estimate.out;
+  const RunResult evaluate = RunWbe("evaluate --json --store " + store);
+  ASSERT_EQ(evaluate.exit_code, 0) << evaluate.err;
+  const nlohmann::json figures = nlohmann::json::parse(evaluate.out);
+  ASSERT_TRUE(figures["median_abs_rel_error"].is_number()) << evaluate.out;
+  ASSERT_TRUE(figures["coverage_90"].is_number()) << evaluate.out;
+  EXPECT_LT(figures["median_abs_rel_error"].get<double>(), 0.2);
+  EXPECT_GT(figures["coverage_90"].get<double>(), 0.7);
+
+  const RunResult bad_date = RunWbe("estimate --store " + store + " --from 2026-13-01");
+  EXPECT_EQ(bad_date.exit_code, 2);
+  EXPECT_NE(bad_date.err.find("--from"), std::string::npos) << bad_date.err;
+  const RunResult unknown_drug = RunWbe("estimate --store " + store + " --drug unobtainium");
+  EXPECT_EQ(unknown_drug.exit_code, 2);
+  EXPECT_NE(unknown_drug.err.find("unobtainium"), std::string::npos) << unknown_drug.err;
 }
 
 TEST(WbeCliTest, IngestExitCodesAndDryRun) {
