@@ -1,8 +1,5 @@
 // Runs the real `wbe advise-sites` on the demo city.
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,41 +13,14 @@
 #include "models/city/city_io.h"
 #include "models/core/data_paths.h"
 #include "pipeline/store/hdf5_store.h"
+#include "tests/pipeline/cli/run_wbe.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-RunResult RunWbe(const std::string& arguments) {
-  const std::string err_path = (std::filesystem::temp_directory_path() /
-                                ("wbe_advise_sites_test_" + std::to_string(::getpid()) + ".err"))
-                                   .string();
-  const std::string command = std::string(WBE_CLI_PATH) + " " + arguments + " 2>" + err_path;
-  RunResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.out.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (FILE* err = std::fopen(err_path.c_str(), "r")) {
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), err)) > 0) {
-      result.err.append(buffer.data(), n);
-    }
-    std::fclose(err);
-  }
-  std::filesystem::remove(err_path);
-  return result;
-}
+using ::wbe::testing::RunResult;
+using ::wbe::testing::RunWbe;
 
 std::string DataFile(const std::string& name) {
   return std::string(WBE_TEST_DATA_DIR) + "/advise-sites/" + name;

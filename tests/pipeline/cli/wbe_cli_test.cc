@@ -1,7 +1,5 @@
 // Runs the real `wbe` binary: the CLI contract other work and checks rely on.
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,37 +15,12 @@
 #include "pipeline/audit/audit_log.h"
 #include "pipeline/auth/api_token_store.h"
 #include "pipeline/store/hdf5_store.h"
+#include "tests/pipeline/cli/run_wbe.h"
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-RunResult RunWbe(const std::string& arguments) {
-  const std::string err_path = (std::filesystem::temp_directory_path() /
-                                ("wbe_cli_test_" + std::to_string(::getpid()) + ".err"))
-                                   .string();
-  const std::string command = std::string(WBE_CLI_PATH) + " " + arguments + " 2>" + err_path;
-  RunResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (FILE* err = std::fopen(err_path.c_str(), "r")) {
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), err)) > 0)
-      result.err.append(buffer.data(), n);
-    std::fclose(err);
-  }
-  std::filesystem::remove(err_path);
-  return result;
-}
+using ::wbe::testing::RunResult;
+using ::wbe::testing::RunWbe;
 
 size_t LineCount(const std::string& text) {
   size_t lines = 0;
