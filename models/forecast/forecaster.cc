@@ -1,0 +1,335 @@
+#include "models/forecast/forecaster.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+#include <ceres/autodiff_first_order_function.h>
+#include <ceres/gradient_problem.h>
+#include <ceres/gradient_problem_solver.h>
+
+namespace wbe {
+namespace {
+
+bool Refuse(const std::string& reason, std::string* why) {
+  if (why != nullptr) *why = reason;
+  return false;
+}
+
+// Two-sided standard normal quantiles for the 50, 80 and 95 % central intervals.
+constexpr double kZ50 = 0.67448975019608174;
+constexpr double kZ80 = 1.2815515655446004;
+constexpr double kZ95 = 1.9599639845400542;
+
+// The optimiser's unknowns: log sigma_level, log sigma_slope, log sigma_seasonal,
+// log sigma_obs, logit phi. Unknowns of components the model lacks have no gradient and stay
+// where they start.
+constexpr int kNumUnknowns = 5;
+
+// Keeps the observation variance away from 0 when the series has no own variances: a nearly
+// constant series would otherwise drive the likelihood to infinity. 1e-4 on the log scale is
+// 0.01 %, far below any real estimate's noise.
+constexpr double kSigmaObsFloor = 1e-4;
+
+template <typename T>
+StructuralParameters<T> ToParameters(const T* x, const ForecastOptions& options) {
+  using std::exp;
+  StructuralParameters<T> parameters;
+  parameters.sigma_level = exp(x[0]);
+  parameters.sigma_slope = options.slope ? exp(x[1]) : T(0.0);
+  parameters.sigma_seasonal = options.Model().SeasonalStates() > 0 ? exp(x[2]) : T(0.0);
+  parameters.sigma_obs = kSigmaObsFloor + exp(x[3]);
+  parameters.phi = options.slope && options.damped_slope ? 1.0 / (1.0 + exp(-x[4])) : T(1.0);
+  return parameters;
+}
+
+// -log-likelihood per likelihood term, so that tolerances do not depend on the series' length.
+class NegativeLogLikelihood {
+ public:
+  NegativeLogLikelihood(const std::vector<double>* log_values,
+                        const std::vector<double>* own_variances, const ForecastOptions& options,
+                        double terms)
+      : log_values_(log_values),
+        own_variances_(own_variances),
+        options_(options),
+        model_(options.Model()),
+        scale_(1.0 / terms) {}
+
+  template <typename T>
+  bool operator()(const T* x, T* cost) const {
+    using std::isfinite;
+    const T log_likelihood = KalmanLogLikelihood(model_, ToParameters(x, options_), *log_values_,
+                                                 *own_variances_, options_.filter);
+    if (!isfinite(log_likelihood)) return false;  // the line search backs off
+    cost[0] = -log_likelihood * scale_;
+    return true;
+  }
+
+  static ceres::FirstOrderFunction* Create(const std::vector<double>* log_values,
+                                           const std::vector<double>* own_variances,
+                                           const ForecastOptions& options, double terms) {
+    return new ceres::AutoDiffFirstOrderFunction<NegativeLogLikelihood, kNumUnknowns>(
+        new NegativeLogLikelihood(log_values, own_variances, options, terms));
+  }
+
+ private:
+  const std::vector<double>* log_values_;
+  const std::vector<double>* own_variances_;
+  ForecastOptions options_;
+  StructuralModel model_;
+  double scale_;
+};
+
+// Observed count; throws on the input problems a person has to fix.
+int CheckSeries(const std::vector<double>& log_values, const std::vector<double>& own_variances,
+                int period) {
+  if (log_values.empty()) throw std::invalid_argument("forecast: the series is empty");
+  if (!own_variances.empty() && own_variances.size() != log_values.size()) {
+    throw std::invalid_argument("forecast: " + std::to_string(own_variances.size()) +
+                                " own variances for " + std::to_string(log_values.size()) +
+                                " values; give one per value (any number where the value is "
+                                "missing), or none");
+  }
+  int observed = 0;
+  for (size_t t = 0; t < log_values.size(); ++t) {
+    const double y = log_values[t];
+    if (std::isnan(y)) continue;
+    if (!std::isfinite(y)) {
+      std::ostringstream message;
+      message << "forecast: log value " << t << " is " << y
+              << "; a zero or censored estimate has no log: pass NaN (missing) for it";
+      throw std::invalid_argument(message.str());
+    }
+    ++observed;
+    if (own_variances.empty()) continue;
+    const double v = own_variances[t];
+    if (std::isnan(v)) {
+      throw std::invalid_argument(
+          "forecast: own variance " + std::to_string(t) +
+          " is NaN but its value is observed; give the estimate's variance (0 if unknown) or "
+          "mark the value missing (NaN)");
+    }
+    if (!(v >= 0.0) || !std::isfinite(v)) {
+      std::ostringstream message;
+      message << "forecast: own variance " << t << " is " << v
+              << "; a variance must be zero or positive and finite";
+      throw std::invalid_argument(message.str());
+    }
+  }
+  if (observed == 0) {
+    throw std::invalid_argument("forecast: all " + std::to_string(log_values.size()) +
+                                " values are missing (NaN); nothing to fit");
+  }
+  const int effective_period = std::max(period, 1);
+  const int needed = 2 * effective_period + 4;
+  if (observed < needed) {
+    std::string message = "forecast: series too short: " + std::to_string(observed) +
+                          " observed values, the model needs at least " + std::to_string(needed) +
+                          " (2 x period " + std::to_string(effective_period) + " + 4)";
+    if (period >= 2) message += "; wait for more data or fit without seasonality (period 0)";
+    throw std::invalid_argument(message);
+  }
+  return observed;
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  const size_t middle = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle),
+                   values.end());
+  double median = values[middle];
+  if (values.size() % 2 == 0) {
+    median =
+        0.5 * (median + *std::max_element(values.begin(),
+                                          values.begin() + static_cast<std::ptrdiff_t>(middle)));
+  }
+  return median;
+}
+
+// The filter at fixed parameters, and what FittedModel keeps of the series.
+void FilterSeries(const std::vector<double>& log_values, const std::vector<double>& own_variances,
+                  int observed, FittedModel* fitted) {
+  fitted->filter = RunKalmanFilter(fitted->model, fitted->parameters, log_values, own_variances,
+                                   fitted->filter_options);
+  fitted->log_likelihood = fitted->filter.log_likelihood;
+  fitted->series_length = static_cast<int>(log_values.size());
+  fitted->observed_count = observed;
+  std::vector<double> observed_variances;
+  if (!own_variances.empty()) {
+    for (size_t t = 0; t < log_values.size(); ++t) {
+      if (!std::isnan(log_values[t])) observed_variances.push_back(own_variances[t]);
+    }
+  }
+  fitted->future_own_variance = Median(std::move(observed_variances));
+}
+
+// Standard deviation of the observed day-to-day changes: the scale the starting sigmas are
+// fractions of.
+double ChangeScale(const std::vector<double>& log_values) {
+  double sum = 0.0;
+  double sum_squares = 0.0;
+  int count = 0;
+  for (size_t t = 1; t < log_values.size(); ++t) {
+    const double change = log_values[t] - log_values[t - 1];
+    if (std::isnan(change)) continue;
+    sum += change;
+    sum_squares += change * change;
+    ++count;
+  }
+  if (count < 2) return 0.1;
+  const double variance = (sum_squares - sum * sum / count) / (count - 1);
+  return variance > 1e-8 ? std::sqrt(variance) : 0.1;
+}
+
+}  // namespace
+
+bool ForecastOptions::Check(std::string* why) const {
+  if (!Model().Check(why)) return false;
+  if (num_starts < 1) return Refuse("num_starts must be at least 1", why);
+  if (max_num_iterations < 1) return Refuse("max_num_iterations must be positive", why);
+  if (!(function_tolerance >= 0.0) || !(gradient_tolerance >= 0.0) ||
+      !(parameter_tolerance >= 0.0)) {
+    return Refuse("tolerances must be non-negative", why);
+  }
+  if (!(filter.initial_variance > 0.0) || !std::isfinite(filter.initial_variance)) {
+    return Refuse("filter.initial_variance must be positive and finite", why);
+  }
+  return true;
+}
+
+StructuralModel ForecastOptions::Model() const {
+  StructuralModel model;
+  model.has_slope = slope;
+  model.period = period_days;
+  return model;
+}
+
+FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
+                                      const std::vector<double>& own_variances,
+                                      const ForecastOptions& options) {
+  std::string why;
+  if (!options.Check(&why)) throw std::invalid_argument("forecast options: " + why);
+  const int observed = CheckSeries(log_values, own_variances, options.period_days);
+  const auto start_time = std::chrono::steady_clock::now();
+
+  const StructuralModel model = options.Model();
+  const double terms = std::max(1, observed - model.StateDimension());
+  ceres::GradientProblem problem(
+      NegativeLogLikelihood::Create(&log_values, &own_variances, options, terms));
+  ceres::GradientProblemSolver::Options solver_options;
+  // Five unknowns: full BFGS is cheap and needs fewer likelihood evaluations than L-BFGS.
+  solver_options.line_search_direction_type = ceres::BFGS;
+  solver_options.max_num_iterations = options.max_num_iterations;
+  solver_options.function_tolerance = options.function_tolerance;
+  solver_options.gradient_tolerance = options.gradient_tolerance;
+  solver_options.parameter_tolerance = options.parameter_tolerance;
+  solver_options.minimizer_progress_to_stdout = options.minimizer_progress_to_stdout;
+  solver_options.logging_type =
+      options.minimizer_progress_to_stdout ? ceres::PER_MINIMIZER_ITERATION : ceres::SILENT;
+
+  // Starting sigmas as fractions of the day-to-day change's spread: noise-dominated, level-
+  // dominated, and a quiet smooth trend.
+  const double scale = ChangeScale(log_values);
+  struct Start {
+    double level, slope, seasonal, obs, phi;
+  };
+  const Start starts[] = {
+      {0.3, 0.01, 0.05, 0.6, 0.9}, {0.7, 0.05, 0.1, 0.3, 0.98}, {0.05, 0.002, 0.02, 0.7, 0.7}};
+  constexpr int kStartCount = static_cast<int>(sizeof(starts) / sizeof(starts[0]));
+
+  FittedModel fitted;
+  fitted.model = model;
+  fitted.filter_options = options.filter;
+  double best_cost = std::numeric_limits<double>::infinity();
+  double best_x[kNumUnknowns] = {};
+  for (int i = 0; i < options.num_starts; ++i) {
+    const Start& start = starts[i % kStartCount];
+    // Past the listed starts, spread them by powers of two.
+    const double spread = std::pow(2.0, (i / kStartCount) * (i % 2 == 0 ? 1 : -1));
+    double x[kNumUnknowns] = {
+        std::log(start.level * scale * spread), std::log(start.slope * scale * spread),
+        std::log(start.seasonal * scale * spread), std::log(start.obs * scale / spread),
+        std::log(start.phi / (1.0 - start.phi))};
+    ceres::GradientProblemSolver::Summary summary;
+    ceres::Solve(solver_options, problem, x, &summary);
+    ++fitted.starts;
+    if (!std::isfinite(summary.final_cost) || !(summary.final_cost < best_cost)) continue;
+    best_cost = summary.final_cost;
+    std::copy(x, x + kNumUnknowns, best_x);
+    fitted.iterations = static_cast<int>(summary.iterations.size());
+    fitted.converged = summary.termination_type == ceres::CONVERGENCE;
+    fitted.ceres_brief_report = summary.BriefReport();
+  }
+  if (!std::isfinite(best_cost)) {
+    throw std::runtime_error("forecast: the likelihood could not be evaluated at any start");
+  }
+  fitted.parameters = ToParameters(best_x, options);
+  FilterSeries(log_values, own_variances, observed, &fitted);
+  fitted.fit_time_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  return fitted;
+}
+
+FittedModel StructuralForecaster::Refilter(const FittedModel& fitted,
+                                           const std::vector<double>& log_values,
+                                           const std::vector<double>& own_variances) {
+  const int observed = CheckSeries(log_values, own_variances, fitted.model.period);
+  FittedModel refiltered = fitted;
+  FilterSeries(log_values, own_variances, observed, &refiltered);
+  return refiltered;
+}
+
+std::vector<ForecastStep> StructuralForecaster::Forecast(const FittedModel& fitted,
+                                                         int horizon_days) {
+  if (horizon_days < 1) {
+    throw std::invalid_argument("forecast: horizon must be at least 1 day, got " +
+                                std::to_string(horizon_days));
+  }
+  if (!(fitted.future_own_variance >= 0.0)) {
+    throw std::invalid_argument("forecast: future_own_variance must be zero or positive");
+  }
+  const KalmanForecast raw = ForecastFromFilter(fitted.model, fitted.parameters, fitted.filter,
+                                                horizon_days, fitted.future_own_variance);
+  std::vector<ForecastStep> steps(static_cast<size_t>(horizon_days));
+  for (int h = 0; h < horizon_days; ++h) {
+    ForecastStep& step = steps[static_cast<size_t>(h)];
+    step.steps_ahead = h + 1;
+    step.log_mean = raw.log_means[static_cast<size_t>(h)];
+    step.log_sd = std::sqrt(raw.log_variances[static_cast<size_t>(h)]);
+    const auto bounds = [&](double z) {
+      return ForecastBounds{step.log_mean - z * step.log_sd, step.log_mean + z * step.log_sd};
+    };
+    const auto exp_bounds = [](const ForecastBounds& log_bounds) {
+      return ForecastBounds{std::exp(log_bounds.lower), std::exp(log_bounds.upper)};
+    };
+    step.log_50 = bounds(kZ50);
+    step.log_80 = bounds(kZ80);
+    step.log_95 = bounds(kZ95);
+    step.median = std::exp(step.log_mean);
+    step.value_50 = exp_bounds(step.log_50);
+    step.value_80 = exp_bounds(step.log_80);
+    step.value_95 = exp_bounds(step.log_95);
+  }
+  return steps;
+}
+
+std::string FittedModel::BriefReport() const {
+  std::ostringstream out;
+  out << "Structural model (level" << (model.has_slope ? ", slope" : "");
+  if (model.SeasonalStates() > 0) out << ", " << model.period << "-step season";
+  out << "): " << observed_count << " of " << series_length << " values observed, log-likelihood "
+      << log_likelihood << "; sigma level " << parameters.sigma_level;
+  if (model.has_slope)
+    out << ", slope " << parameters.sigma_slope << " (phi " << parameters.phi << ")";
+  if (model.SeasonalStates() > 0) out << ", season " << parameters.sigma_seasonal;
+  out << ", obs " << parameters.sigma_obs << "; " << starts << " starts, best " << iterations
+      << " iterations, " << (converged ? "converged" : "NOT converged") << ", " << fit_time_s
+      << " s";
+  return out.str();
+}
+
+}  // namespace wbe

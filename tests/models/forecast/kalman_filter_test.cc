@@ -1,0 +1,125 @@
+#include "models/forecast/kalman_filter.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include <ceres/jet.h>
+#include <gtest/gtest.h>
+
+namespace wbe {
+namespace {
+
+StructuralModel LocalLevel() {
+  StructuralModel model;
+  model.has_slope = false;
+  model.period = 0;
+  return model;
+}
+
+StructuralParameters<double> LocalLevelParameters() {
+  StructuralParameters<double> parameters;
+  parameters.sigma_level = 0.5;  // q = 0.25
+  parameters.sigma_obs = 0.3;    // h = 0.09
+  return parameters;
+}
+
+// Local level, y = 1.0, 1.5, 0.8, 1.2 with own variances 0, 0.01, 0.16, 0. The diffuse first
+// point gives a = 1.0, P = h = 0.09 and is left out. Then, with P <- P + q, F = P + h + v,
+// e = y - a, a <- a + P e / F, P <- P - P^2 / F:
+//   t=2: P = 0.34,      F = 0.44,      e =  0.5        -> a = 1.386364, P = 0.077273
+//   t=3: P = 0.327273,  F = 0.577273,  e = -0.586364   -> a = 1.053937, P = 0.141732
+//   t=4: P = 0.391732,  F = 0.481732,  e =  0.146063   -> a = 1.172712, P = 0.073186
+// log L = -0.5 sum (log 2 pi + log F + e^2 / F) = -2.3104549005.
+constexpr double kHandLogLikelihood = -2.3104549005423327;
+const std::vector<double> kValues = {1.0, 1.5, 0.8, 1.2};
+const std::vector<double> kOwnVariances = {0.0, 0.01, 0.16, 0.0};
+
+TEST(KalmanFilterTest, LocalLevelLogLikelihoodMatchesHandComputation) {
+  const KalmanFilterResult result =
+      RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, kOwnVariances);
+  // The diffuse start's 1e6 leaves an O(h / 1e6) difference from the exact limit.
+  EXPECT_NEAR(result.log_likelihood, kHandLogLikelihood, 1e-6);
+  EXPECT_EQ(result.likelihood_terms, 3);
+  EXPECT_NEAR(result.filtered_states(0, 1), 1.386364, 1e-6);
+  EXPECT_NEAR(result.filtered_states(0, 3), 1.172712, 1e-6);
+  EXPECT_NEAR(result.filtered_state_variances(0, 3), 0.073186, 1e-6);
+  EXPECT_NEAR(result.innovations[2], -0.586364, 1e-6);
+  EXPECT_NEAR(result.innovation_variances[2], 0.577273, 1e-6);
+}
+
+TEST(KalmanFilterTest, JetLogLikelihoodCarriesTheDerivative) {
+  using Jet = ceres::Jet<double, 1>;
+  StructuralParameters<Jet> parameters;
+  parameters.sigma_level = Jet(0.5, 0);  // d/d sigma_level
+  parameters.sigma_obs = Jet(0.3);
+  const Jet log_likelihood = KalmanLogLikelihood(LocalLevel(), parameters, kValues, kOwnVariances);
+  EXPECT_NEAR(log_likelihood.a, kHandLogLikelihood, 1e-6);
+
+  const double step = 1e-6;
+  StructuralParameters<double> plus = LocalLevelParameters();
+  StructuralParameters<double> minus = LocalLevelParameters();
+  plus.sigma_level += step;
+  minus.sigma_level -= step;
+  const double numeric = (KalmanLogLikelihood(LocalLevel(), plus, kValues, kOwnVariances) -
+                          KalmanLogLikelihood(LocalLevel(), minus, kValues, kOwnVariances)) /
+                         (2.0 * step);
+  EXPECT_NEAR(log_likelihood.v[0], numeric, 1e-5);
+}
+
+TEST(KalmanFilterTest, MissingValueOnlyPredicts) {
+  const std::vector<double> values = {1.0, 1.5, std::nan(""), 1.2};
+  const KalmanFilterResult result =
+      RunKalmanFilter(LocalLevel(), LocalLevelParameters(), values, {});
+  EXPECT_TRUE(std::isnan(result.innovations[2]));
+  EXPECT_EQ(result.likelihood_terms, 2);
+  // Local level: the prediction keeps the mean and adds q to the variance.
+  EXPECT_DOUBLE_EQ(result.filtered_states(0, 2), result.filtered_states(0, 1));
+  EXPECT_NEAR(result.filtered_state_variances(0, 2), result.filtered_state_variances(0, 1) + 0.25,
+              1e-12);
+}
+
+TEST(KalmanFilterTest, ForecastOfALocalLevelIsFlatWithGrowingVariance) {
+  const KalmanFilterResult result =
+      RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, kOwnVariances);
+  const KalmanForecast forecast =
+      ForecastFromFilter(LocalLevel(), LocalLevelParameters(), result, 3, 0.0);
+  ASSERT_EQ(forecast.log_means.size(), 3u);
+  for (int h = 0; h < 3; ++h) {
+    EXPECT_NEAR(forecast.log_means[h], 1.172712, 1e-6);
+    // P_T + h q + sigma_obs^2
+    EXPECT_NEAR(forecast.log_variances[h], 0.073186 + 0.25 * (h + 1) + 0.09, 1e-6);
+  }
+}
+
+TEST(KalmanFilterTest, TransitionKeepsTheSeasonSummingToZero) {
+  StructuralModel model;  // level, slope, 7-day season
+  StructuralParameters<double> parameters;
+  parameters.phi = 0.5;
+  StateVector<double> a(model.StateDimension());
+  a << 2.0, 0.4, 0.1, 0.2, -0.3, 0.05, 0.15, -0.25;  // season_{t-6} = 0.05
+  StateMatrix<double> p = StateMatrix<double>::Zero(8, 8);
+  model.Predict(parameters, &a, &p);
+  EXPECT_DOUBLE_EQ(a(0), 2.4);
+  EXPECT_DOUBLE_EQ(a(1), 0.2);
+  EXPECT_NEAR(a(2), 0.05, 1e-15);  // the weekday of t-6 comes round again
+  EXPECT_DOUBLE_EQ(a(3), 0.1);
+  EXPECT_DOUBLE_EQ(a(7), 0.15);
+}
+
+TEST(KalmanFilterTest, RefusesBadParameters) {
+  StructuralParameters<double> parameters = LocalLevelParameters();
+  parameters.sigma_obs = -1.0;
+  EXPECT_THROW(RunKalmanFilter(LocalLevel(), parameters, kValues, {}), std::invalid_argument);
+  parameters = LocalLevelParameters();
+  parameters.phi = 1.5;
+  EXPECT_THROW(RunKalmanFilter(LocalLevel(), parameters, kValues, {}), std::invalid_argument);
+  StructuralModel model;
+  model.period = 8;
+  EXPECT_THROW(RunKalmanFilter(model, LocalLevelParameters(), kValues, {}), std::invalid_argument);
+  EXPECT_THROW(RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, {0.0}),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace wbe
