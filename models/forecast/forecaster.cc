@@ -11,9 +11,18 @@
 #include <ceres/autodiff_first_order_function.h>
 #include <ceres/gradient_problem.h>
 #include <ceres/gradient_problem_solver.h>
+#include <ceres/jet.h>
 
 namespace wbe {
 namespace {
+
+// Debian's Ceres isfinite(Jet) looks at the value only; a NaN gradient with a finite value
+// makes the Wolfe line search abort (CHECK failure), so check the derivatives too.
+inline bool AllFinite(double v) { return std::isfinite(v); }
+template <typename T, int N>
+bool AllFinite(const ceres::Jet<T, N>& v) {
+  return std::isfinite(v.a) && v.v.allFinite();
+}
 
 bool Refuse(const std::string& reason, std::string* why) {
   if (why != nullptr) *why = reason;
@@ -64,7 +73,7 @@ class NegativeLogLikelihood {
     using std::isfinite;
     const T log_likelihood = KalmanLogLikelihood(model_, ToParameters(x, options_), *log_values_,
                                                  *own_variances_, options_.filter);
-    if (!isfinite(log_likelihood)) return false;  // the line search backs off
+    if (!AllFinite(log_likelihood)) return false;  // the line search backs off
     cost[0] = -log_likelihood * scale_;
     return true;
   }
