@@ -9,6 +9,7 @@
 #include "models/core/input_error.h"
 #include "pipeline/cli/advise_sites_command.h"
 #include "pipeline/cli/backcalc_command.h"
+#include "pipeline/cli/backtest_command.h"
 #include "pipeline/cli/estimate_command.h"
 #include "pipeline/cli/evaluate_command.h"
 #include "pipeline/cli/ingest_command.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   wbe::cli::RegisterStoreCommand(app);
   wbe::cli::RegisterEstimateCommand(app);
   wbe::cli::RegisterEvaluateCommand(app);
+  wbe::cli::RegisterBacktestCommand(app);
   wbe::cli::RegisterAdviseSitesCommand(app);
   wbe::cli::RegisterTokenCommand(app);
   wbe::cli::RegisterServeCommand(app);
