@@ -6,23 +6,15 @@
 #include <stdexcept>
 #include <utility>
 
+#include "models/core/json_number.h"
+#include "models/core/median.h"
+
 namespace wbe {
 namespace {
 
 bool Refuse(const std::string& reason, std::string* why) {
   if (why != nullptr) *why = reason;
   return false;
-}
-
-nlohmann::json NumberOrNull(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return std::nan("");
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
 }
 
 // The seasonal-naive forecast of values[target] from an origin that has seen values[0, origin):

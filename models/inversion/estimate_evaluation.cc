@@ -10,22 +10,13 @@
 #include <vector>
 
 #include "models/core/civil_day.h"
+#include "models/core/json_number.h"
+#include "models/core/median.h"
 
 namespace wbe {
 namespace {
 
 constexpr int kWeekDays = 7;
-
-nlohmann::json NumberOrNull(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return std::nan("");
-  std::sort(values.begin(), values.end());
-  const size_t mid = values.size() / 2;
-  return values.size() % 2 == 1 ? values[mid] : 0.5 * (values[mid - 1] + values[mid]);
-}
 
 // Per-row outcomes collected for one set of rows, turned into figures at the end.
 struct Accumulator {

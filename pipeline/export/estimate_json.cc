@@ -2,12 +2,10 @@
 
 #include <cmath>
 
+#include "models/core/json_number.h"
+
 namespace wbe {
 namespace {
-
-nlohmann::json NumberOrNull(double value) {
-  return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
-}
 
 template <typename T>
 nlohmann::json OptionalOrNull(const std::optional<T>& value) {

@@ -3,15 +3,12 @@
 #include <cmath>
 
 #include "models/core/civil_day.h"
+#include "models/core/json_number.h"
 #include "pipeline/export/csv_writer.h"
 #include "pipeline/export/estimate_json.h"
 
 namespace wbe {
 namespace {
-
-nlohmann::json NumberOrNull(double value) {
-  return std::isnan(value) ? nlohmann::json(nullptr) : nlohmann::json(value);
-}
 
 std::string CellText(const nlohmann::json& value) {
   if (value.is_null()) return "";
