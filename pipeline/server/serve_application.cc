@@ -1,5 +1,7 @@
 #include "pipeline/server/serve_application.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -35,6 +37,16 @@ int ServeApplication::main(const std::vector<std::string>&) {
           PrepareDemoDataDir(catalogue, options.data_dir, options.estimate_draws, Say);
       Say("demo API tokens (role token): " + setup.tokens_path);
     }
+    // Threads inherit the signal mask. Blocked here, before the first long-lived thread (the
+    // data service's worker, its solvers' OpenMP threads, the HTTP pool), SIGINT and SIGTERM can
+    // only reach waitForTerminationRequest's sigwait; a worker that left them unblocked could
+    // take one and die of it, skipping the clean stop.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGQUIT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     DataServiceOptions service_options;
     service_options.data_dir = options.data_dir;
     service_options.estimate_draws = options.estimate_draws;
