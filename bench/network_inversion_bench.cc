@@ -52,6 +52,7 @@
 
 #include "models/catalogue/drug_catalogue.h"
 #include "models/city/city.h"
+#include "models/core/median.h"
 #include "models/core/random.h"
 #include "models/inversion/cost_functions.h"
 #include "models/inversion/inversion_options.h"
@@ -167,13 +168,6 @@ std::string TwoDigits(int i) {
   char text[16];
   std::snprintf(text, sizeof text, "%02d", i);
   return text;
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return std::nan("");
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -582,7 +576,7 @@ Accuracy Score(const Eigen::MatrixXd& log_mass, const SyntheticCity& truth,
         errors.push_back(std::abs(weekly(members, w, true) / weekly(members, w, false) - 1.0));
       }
     }
-    return Median(errors);
+    return wbe::Median(errors);
   };
   Accuracy accuracy;
   accuracy.weekly_mare_resolved = mare(resolved_groups);

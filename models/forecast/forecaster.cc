@@ -1,4 +1,5 @@
 #include "models/forecast/forecaster.h"
+#include "models/core/median.h"
 
 #include <algorithm>
 #include <chrono>
@@ -145,20 +146,6 @@ int CheckSeries(const std::vector<double>& log_values, const std::vector<double>
   return observed;
 }
 
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0.0;
-  const size_t middle = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(middle),
-                   values.end());
-  double median = values[middle];
-  if (values.size() % 2 == 0) {
-    median =
-        0.5 * (median + *std::max_element(values.begin(),
-                                          values.begin() + static_cast<std::ptrdiff_t>(middle)));
-  }
-  return median;
-}
-
 // The filter at fixed parameters, and what FittedModel keeps of the series.
 void FilterSeries(const std::vector<double>& log_values, const std::vector<double>& own_variances,
                   int observed, FittedModel* fitted) {
@@ -173,7 +160,8 @@ void FilterSeries(const std::vector<double>& log_values, const std::vector<doubl
       if (!std::isnan(log_values[t])) observed_variances.push_back(own_variances[t]);
     }
   }
-  fitted->future_own_variance = Median(std::move(observed_variances));
+  fitted->future_own_variance =
+      observed_variances.empty() ? 0.0 : Median(std::move(observed_variances));
 }
 
 // Standard deviation of the observed day-to-day changes: the scale the starting sigmas are

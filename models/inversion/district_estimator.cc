@@ -10,8 +10,8 @@
 
 #include <Eigen/Cholesky>
 
-#include "models/core/join_strings.h"
 #include "models/core/random.h"
+#include "models/core/string_lists.h"
 
 namespace wbe {
 namespace {
@@ -338,8 +338,12 @@ DrugDistrictEstimates DistrictEstimator::Estimate(const std::string& drug_name,
   for (const ParentMetaboliteCheck& check : drug.parent_metabolite_checks) {
     const Biomarker& parent = catalogue_.GetBiomarker(check.parent);
     const Biomarker& metabolite = catalogue_.GetBiomarker(check.metabolite);
-    const SiteLoadSeries parent_series = BuildSiteLoadObservations(
-        network_, city_, flows, measurements, parent, first_day, day_count, options_.measurement);
+    // The parent is usually the drug's own biomarker, whose loads are already built.
+    const SiteLoadSeries parent_series =
+        parent.name == biomarker.name
+            ? series
+            : BuildSiteLoadObservations(network_, city_, flows, measurements, parent, first_day,
+                                        day_count, options_.measurement);
     const SiteLoadSeries metabolite_series =
         BuildSiteLoadObservations(network_, city_, flows, measurements, metabolite, first_day,
                                   day_count, options_.measurement);

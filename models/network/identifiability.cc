@@ -3,7 +3,7 @@
 #include <map>
 #include <sstream>
 
-#include "models/core/join_strings.h"
+#include "models/core/string_lists.h"
 
 namespace wbe {
 

@@ -10,7 +10,7 @@
 #include <Eigen/Dense>
 
 #include "models/core/input_error.h"
-#include "models/core/join_strings.h"
+#include "models/core/string_lists.h"
 #include "models/network/sewer_network.h"
 
 namespace wbe {

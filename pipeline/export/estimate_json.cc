@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "models/core/json_number.h"
+#include "models/core/string_lists.h"
 
 namespace wbe {
 namespace {
@@ -24,27 +25,10 @@ nlohmann::json UncertainValueToJson(const UncertainValue& value) {
   return out;
 }
 
-namespace {
-
-std::vector<std::string> SplitIds(const std::string& text) {
-  std::vector<std::string> ids;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    const size_t comma = text.find(',', start);
-    ids.push_back(
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return ids;
-}
-
-}  // namespace
-
 nlohmann::json DistrictEstimateToJson(const DistrictEstimate& e) {
   return {
       {"group_id", e.group_id},
-      {"districts", SplitIds(e.district_ids)},
+      {"districts", SplitStrings(e.district_ids, ',')},
       {"resolved", e.resolved},
       {"drug", e.drug},
       {"biomarker", e.biomarker},

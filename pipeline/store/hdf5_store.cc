@@ -19,6 +19,7 @@
 
 #include "models/core/civil_day.h"
 #include "models/core/input_error.h"
+#include "models/core/string_lists.h"
 #include "pipeline/archive/durable_file.h"
 
 namespace wbe {
@@ -261,24 +262,6 @@ void CheckListedIds(const std::string& file, const std::string& field,
                        "id '" + id + "' is empty or contains ',', so it cannot be stored in a " +
                            "comma-separated list");
     }
-  }
-}
-
-std::string JoinIds(const std::vector<std::string>& ids) {
-  std::string text;
-  for (const std::string& id : ids) text += (text.empty() ? "" : ",") + id;
-  return text;
-}
-
-std::vector<std::string> SplitIds(const std::string& text) {
-  std::vector<std::string> ids;
-  if (text.empty()) return ids;
-  size_t begin = 0;
-  while (true) {
-    const size_t comma = text.find(',', begin);
-    ids.push_back(text.substr(begin, comma - begin));
-    if (comma == std::string::npos) return ids;
-    begin = comma + 1;
   }
 }
 
@@ -729,10 +712,11 @@ class Writer {
     H5::Group group = CreateGroup(estimates, "/estimates", "groups");
     Rows<DistrictGroup> rows;
     for (const DistrictGroup& g : groups) rows.push_back(&g);
-    WriteColumn(group, path, "district_ids",
-                Column<std::string>(rows, [](auto& g) { return JoinIds(g.district_ids); }));
+    WriteColumn(group, path, "district_ids", Column<std::string>(rows, [](auto& g) {
+                  return JoinStrings(g.district_ids, ",");
+                }));
     WriteColumn(group, path, "site_ids",
-                Column<std::string>(rows, [](auto& g) { return JoinIds(g.site_ids); }));
+                Column<std::string>(rows, [](auto& g) { return JoinStrings(g.site_ids, ","); }));
     WriteColumn(group, path, "resolved",
                 Column<uint8_t>(rows, [](auto& g) { return g.resolved ? 1 : 0; }),
                 kUnitsDimensionless);
@@ -1318,8 +1302,8 @@ class Reader {
     const auto unobserved = ReadNumbers<uint8_t>(group, path, "unobserved", n);
     for (size_t i = 0; i < n; ++i) {
       DistrictGroup g;
-      g.district_ids = SplitIds(district_ids[i]);
-      g.site_ids = SplitIds(site_ids[i]);
+      g.district_ids = SplitStrings(district_ids[i], ',');
+      g.site_ids = SplitStrings(site_ids[i], ',');
       g.resolved = resolved[i] != 0;
       g.unobserved = unobserved[i] != 0;
       out->push_back(std::move(g));
