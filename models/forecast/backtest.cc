@@ -8,6 +8,7 @@
 
 #include "models/core/json_number.h"
 #include "models/core/median.h"
+#include "models/forecast/district_series.h"
 
 namespace wbe {
 namespace {
@@ -248,74 +249,6 @@ BacktestOptions DistrictBacktestOptions::Effective() const {
 
 bool DistrictBacktestOptions::Check(std::string* why) const { return Effective().Check(why); }
 
-namespace {
-
-struct SeriesValues {
-  std::vector<double> log_values;
-  std::vector<double> own_variances;
-  std::string quantity;
-  DayIndex first_day = 0;
-  int mass_filled = 0;
-};
-
-double LogIntervalVariance(double p05, double p95) {
-  if (!(p05 > 0.0) || !(p95 >= p05) || !std::isfinite(p95)) return std::nan("");
-  const double sd = (std::log(p95) - std::log(p05)) / (2.0 * kZ90);
-  return sd * sd;
-}
-
-// rows: one group and drug, sorted by start_day, all of the period's length.
-SeriesValues BuildSeries(const std::vector<const DistrictEstimate*>& rows, int step_days) {
-  SeriesValues series;
-  series.first_day = rows.front()->start_day;
-  const int steps = (rows.back()->start_day - series.first_day) / step_days + 1;
-  series.log_values.assign(static_cast<size_t>(steps), std::nan(""));
-  series.own_variances.assign(static_cast<size_t>(steps), std::nan(""));
-  // Consumption = mass x a fixed point correction factor, so one ratio converts rows that only
-  // have mass without a jump in the series.
-  std::vector<double> ratios;
-  for (const DistrictEstimate* row : rows) {
-    const double c = row->consumption_mg_per_day.point;
-    const double m = row->mass_mg_per_day.point;
-    if (c > 0.0 && m > 0.0) ratios.push_back(c / m);
-  }
-  const bool consumption = !ratios.empty();
-  series.quantity = consumption ? "consumption" : "mass";
-  const double log_factor = consumption ? std::log(Median(ratios)) : 0.0;
-  std::vector<double> known_variances;
-  for (const DistrictEstimate* row : rows) {
-    const int offset = row->start_day - series.first_day;
-    if (offset % step_days != 0) continue;  // not on the grid (a week not starting on Monday)
-    const size_t t = static_cast<size_t>(offset / step_days);
-    double value = std::nan("");
-    double variance = std::nan("");
-    const double c = row->consumption_mg_per_day.point;
-    if (consumption && c > 0.0) {
-      value = std::log(c);
-      variance = LogIntervalVariance(row->consumption_p05_given_parameters,
-                                     row->consumption_p95_given_parameters);
-    } else if (row->mass_mg_per_day.point > 0.0) {
-      value = std::log(row->mass_mg_per_day.point) + log_factor;
-      variance = LogIntervalVariance(row->mass_mg_per_day.p05, row->mass_mg_per_day.p95);
-      if (consumption) ++series.mass_filled;
-    }
-    if (std::isnan(value)) continue;  // zero, censored or unavailable: missing
-    series.log_values[t] = value;
-    series.own_variances[t] = variance;
-    if (!std::isnan(variance)) known_variances.push_back(variance);
-  }
-  // A value without an interval gets the series' typical own variance (0 if none is known).
-  const double fallback = known_variances.empty() ? 0.0 : Median(known_variances);
-  for (size_t t = 0; t < series.log_values.size(); ++t) {
-    if (!std::isnan(series.log_values[t]) && std::isnan(series.own_variances[t])) {
-      series.own_variances[t] = fallback;
-    }
-  }
-  return series;
-}
-
-}  // namespace
-
 DistrictBacktest BacktestDistrictEstimates(
     const std::vector<DistrictEstimate>& rows, const DistrictBacktestOptions& options,
     const std::function<void(int, int, const std::string&)>& progress) {
@@ -323,15 +256,7 @@ DistrictBacktest BacktestDistrictEstimates(
   if (!options.Check(&why)) throw std::invalid_argument("backtest options: " + why);
   const BacktestOptions backtest = options.Effective();
   const int step_days = options.period == BacktestPeriod::kDay ? 1 : 7;
-  std::map<std::pair<std::string, std::string>, std::vector<const DistrictEstimate*>> groups;
-  for (const DistrictEstimate& row : rows) {
-    if (row.days != step_days) continue;
-    if (!options.drugs.empty() &&
-        std::find(options.drugs.begin(), options.drugs.end(), row.drug) == options.drugs.end()) {
-      continue;
-    }
-    groups[{row.group_id, row.drug}].push_back(&row);
-  }
+  std::vector<DistrictSeries> all_series = BuildDistrictSeries(rows, step_days, options.drugs);
 
   DistrictBacktest result;
   result.period = options.period;
@@ -342,26 +267,23 @@ DistrictBacktest BacktestDistrictEstimates(
   std::vector<double> mases;
   std::vector<double> naive_mases;
   int done = 0;
-  for (auto& [key, group_rows] : groups) {
-    if (progress) progress(done, static_cast<int>(groups.size()), key.first + " " + key.second);
+  for (const DistrictSeries& values : all_series) {
+    if (progress) {
+      progress(done, static_cast<int>(all_series.size()), values.group_id + " " + values.drug);
+    }
     ++done;
-    std::stable_sort(group_rows.begin(), group_rows.end(),
-                     [](const DistrictEstimate* a, const DistrictEstimate* b) {
-                       return a->start_day < b->start_day;
-                     });
-    const SeriesValues values = BuildSeries(group_rows, step_days);
     DistrictSeriesBacktest entry;
-    entry.group_id = key.first;
-    entry.drug = key.second;
+    entry.group_id = values.group_id;
+    entry.drug = values.drug;
     entry.quantity = values.quantity;
     entry.first_day = values.first_day;
-    entry.mass_filled_steps = values.mass_filled;
+    entry.mass_filled_steps = values.mass_filled_steps;
     try {
       entry.result = BacktestSeries(values.log_values, values.own_variances, backtest);
     } catch (const std::exception& e) {
       std::string reason = e.what();
       if (reason.rfind("backtest: ", 0) == 0) reason = reason.substr(10);
-      result.skipped.push_back({key.first, key.second, reason});
+      result.skipped.push_back({values.group_id, values.drug, reason});
       continue;
     }
     pooled.Add(entry.result.sums);
