@@ -8,6 +8,7 @@
 
 #include "models/core/input_error.h"
 #include "pipeline/cli/advise_sites_command.h"
+#include "pipeline/cli/alerts_command.h"
 #include "pipeline/cli/backcalc_command.h"
 #include "pipeline/cli/backtest_command.h"
 #include "pipeline/cli/estimate_command.h"
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   wbe::cli::RegisterEstimateCommand(app);
   wbe::cli::RegisterEvaluateCommand(app);
   wbe::cli::RegisterBacktestCommand(app);
+  wbe::cli::RegisterAlertsCommand(app);
   wbe::cli::RegisterAdviseSitesCommand(app);
   wbe::cli::RegisterTokenCommand(app);
   wbe::cli::RegisterServeCommand(app);

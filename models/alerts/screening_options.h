@@ -1,0 +1,58 @@
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/forecast/forecaster.h"
+
+namespace wbe {
+
+// Settings of the weekly screening. These are decision thresholds of the alert system, chosen
+// and checked on simulated cities (`wbe evaluate`), not literature values.
+struct ScreeningOptions {
+  // Rising trend: P(mean level of the next ahead_weeks > the last reference_weeks' mean level
+  // x trend_min_ratio) >= trend_probability.
+  int trend_ahead_weeks = 4;
+  int trend_reference_weeks = 12;
+  double trend_min_ratio = 1.25;
+  double trend_probability = 0.9;
+
+  // Spike: a day above the forecast's spike_bound upper bound. The bound is simultaneous over
+  // the week's days and the group's screened drugs (Bonferroni): with separate 99 % bounds for
+  // 7 days x 12 drugs, nearly every district would raise a false spike every week.
+  double spike_bound = 0.99;
+  // Flags of the estimator (outlier or parent/metabolite ratio) within this many days of a
+  // spike day, at a site that sees the group, make it a suspected dumping instead.
+  int dumping_window_days = 2;
+
+  // History: at least min_history_weeks before the week; at most max_history_weeks are used.
+  int min_history_weeks = 8;
+  int max_history_weeks = 104;
+  ForecastOptions forecast;
+
+  // New substance: a result above the LOQ at a site where the biomarker had none in the last
+  // new_substance_lookback_weeks weeks, of which at least new_substance_min_sampled_weeks had
+  // samples at the site.
+  int new_substance_lookback_weeks = 8;
+  int new_substance_min_sampled_weeks = 4;
+
+  // Under-registration: the lower 5 % bound of the week's estimated users of one drug exceeds
+  // the group's registered users (all drugs) x registration_min_ratio.
+  double registration_min_ratio = 1.5;
+
+  // Data gaps: a site missing samples or flows on at least gap_min_days days of the week.
+  int gap_min_days = 1;
+
+  // Risk ranking: score = sum of weight x severity over a group's alerts; caveats weigh 0.
+  double weight_rising_trend = 1.0;
+  double weight_spike = 0.8;
+  double weight_new_substance = 0.8;
+  double weight_under_registration = 0.6;
+
+  // False (and a reason) for values outside their ranges.
+  bool Check(std::string* why = nullptr) const;
+  nlohmann::json ToJson() const;
+};
+
+}  // namespace wbe

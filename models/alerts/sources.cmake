@@ -1,0 +1,8 @@
+list(APPEND WBE_MODELS_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/alert.cc
+  ${CMAKE_CURRENT_LIST_DIR}/registration_screen.cc
+  ${CMAKE_CURRENT_LIST_DIR}/risk_ranking.cc
+  ${CMAKE_CURRENT_LIST_DIR}/screening_options.cc
+  ${CMAKE_CURRENT_LIST_DIR}/series_screen.cc
+  ${CMAKE_CURRENT_LIST_DIR}/site_screen.cc
+  ${CMAKE_CURRENT_LIST_DIR}/weekly_screening.cc)
