@@ -76,8 +76,20 @@ nlohmann::json ScreeningReport::ToJson() const {
   }
   nlohmann::json ranking_list = nlohmann::json::array();
   for (const DistrictRisk& risk : ranking) ranking_list.push_back(risk.ToJson());
+  // History only for series with a risk alert: the charts need it, and a year of days for
+  // every series would make the weekly report (and the webhook's POST) megabytes long.
+  std::set<std::pair<std::string, std::string>> alerted;
+  for (const Alert& alert : alerts) {
+    if (!IsCaveat(alert.kind) && !alert.group_id.empty())
+      alerted.insert({alert.group_id, alert.drug});
+  }
   nlohmann::json outlook_list = nlohmann::json::array();
-  for (const SeriesOutlook& outlook : outlooks) outlook_list.push_back(outlook.ToJson());
+  for (const SeriesOutlook& outlook : outlooks) {
+    nlohmann::json item = outlook.ToJson();
+    item["alerted"] = alerted.count({outlook.group_id, outlook.drug}) > 0;
+    if (!item["alerted"].get<bool>()) item["history"] = nlohmann::json::array();
+    outlook_list.push_back(std::move(item));
+  }
   nlohmann::json skipped_list = nlohmann::json::array();
   for (const SkippedSeries& s : skipped) {
     skipped_list.push_back({{"group_id", s.group_id}, {"drug", s.drug}, {"reason", s.reason}});
