@@ -21,9 +21,12 @@
 // best of --repeats (the Python side reports it). Single-threaded on both sides.
 //
 //   ./build/bench/bench_forecast [--seed 1] [--series 30] [--days 730] [--holdout 56]
-//       [--repeats 3] [--starts N] [--python /usr/bin/python3] [--no-statsmodels] [--keep] [--json]
+//       [--repeats 3] [--starts N] [--autodiff] [--python /usr/bin/python3] [--no-statsmodels]
+//       [--keep] [--json]
 // --starts sets ForecastOptions::num_starts (maximum-likelihood starting points; default: the
 // forecaster's). statsmodels always fits from one start (its default start_params).
+// --autodiff fits with ForecastOptions::analytic_gradient = false (Ceres Jets through the
+// filter instead of the filter's hand-written reverse-mode gradient; same optima, slower).
 // Prints a table (or, with --json, one JSON line); exits 1 on errors, 2 on bad flags.
 #include <sys/wait.h>
 #include <unistd.h>
@@ -66,7 +69,8 @@ struct Flags {
   int days = 730;
   int holdout = 56;
   int repeats = 3;
-  int starts = 0;  // 0: ForecastOptions' default
+  int starts = 0;         // 0: ForecastOptions' default
+  bool autodiff = false;  // ForecastOptions::analytic_gradient = false
   std::string python = "/usr/bin/python3";
   bool statsmodels = true;
   bool keep = false;
@@ -91,6 +95,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->starts = std::atoi(argv[++i]);
     } else if (flag == "--python" && has_value) {
       flags->python = argv[++i];
+    } else if (flag == "--autodiff") {
+      flags->autodiff = true;
     } else if (flag == "--no-statsmodels") {
       flags->statsmodels = false;
     } else if (flag == "--keep") {
@@ -98,11 +104,12 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     } else if (flag == "--json") {
       flags->json = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--seed S] [--series N] [--days N] [--holdout N] [--repeats N]\n"
-                   "  [--starts N] [--python PATH] [--no-statsmodels] [--keep] [--json]\n"
-                   "unknown or incomplete flag: %s\n",
-                   argv[0], flag.c_str());
+      std::fprintf(
+          stderr,
+          "usage: %s [--seed S] [--series N] [--days N] [--holdout N] [--repeats N]\n"
+          "  [--starts N] [--autodiff] [--python PATH] [--no-statsmodels] [--keep] [--json]\n"
+          "unknown or incomplete flag: %s\n",
+          argv[0], flag.c_str());
       return false;
     }
   }
@@ -265,6 +272,7 @@ OursRun RunOurs(const std::vector<Series>& series, const Flags& flags, bool damp
   options.slope = true;
   options.damped_slope = damped;
   if (flags.starts > 0) options.num_starts = flags.starts;
+  options.analytic_gradient = !flags.autodiff;
   const std::vector<double> no_own_variances;
   std::vector<Forecasts> forecasts(series.size());
   std::vector<int> converged(series.size(), 0);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include <ceres/autodiff_first_order_function.h>
+#include <ceres/first_order_function.h>
 #include <ceres/gradient_problem.h>
 #include <ceres/gradient_problem_solver.h>
 #include <ceres/jet.h>
@@ -35,25 +36,48 @@ constexpr double kZ50 = 0.67448975019608174;
 constexpr double kZ80 = 1.2815515655446004;
 constexpr double kZ95 = 1.9599639845400542;
 
-// The optimiser's unknowns: log sigma_level, log sigma_slope, log sigma_seasonal,
-// log sigma_obs, logit phi. Unknowns of components the model lacks have no gradient and stay
-// where they start.
+// The optimiser's unknowns x, one per parameter, each sigma a multiple of its starting value so
+// that every unknown starts at 1 (a well-scaled first step):
+//   sigma_level = x0 s0, sigma_slope = x1 s1, sigma_seasonal = x2 s2,
+//   sigma_obs = sqrt(floor^2 + (x3 s3)^2), phi = 1 - (1 - phi_min) sin^2(x4).
+// A sigma of 0 and phi = 1 (or phi_min) are interior points (x = 0, or x4 = pi/2), where the
+// likelihood is smooth and flat: the many series whose best slope or seasonal disturbance is 0,
+// or whose slope is not identified (phi free), converge in a few steps instead of creeping
+// towards log sigma = -infinity or logit phi = +-infinity. The sign of x is immaterial (sigmas
+// enter as squares; Fit keeps |sigma|). Unknowns of components the model lacks have no
+// gradient and stay where they start.
 constexpr int kNumUnknowns = 5;
+static_assert(kNumUnknowns == kStructuralParameterCount, "one unknown per parameter");
 
 // Keeps the observation variance away from 0 when the series has no own variances: a nearly
 // constant series would otherwise drive the likelihood to infinity. 1e-4 on the log scale is
 // 0.01 %, far below any real estimate's noise.
 constexpr double kSigmaObsFloor = 1e-4;
+// Damping is per step: phi = 0.01 forgets the slope within a step, as good as no slope.
+constexpr double kPhiMin = 0.01;
+
+struct Scales {
+  double sigma[4] = {1.0, 1.0, 1.0, 1.0};  // level, slope, seasonal, obs
+};
 
 template <typename T>
-StructuralParameters<T> ToParameters(const T* x, const ForecastOptions& options) {
-  using std::exp;
+StructuralParameters<T> ToParameters(const T* x, const Scales& scales,
+                                     const ForecastOptions& options) {
+  using std::sin;
+  using std::sqrt;
   StructuralParameters<T> parameters;
-  parameters.sigma_level = exp(x[0]);
-  parameters.sigma_slope = options.slope ? exp(x[1]) : T(0.0);
-  parameters.sigma_seasonal = options.Model().SeasonalStates() > 0 ? exp(x[2]) : T(0.0);
-  parameters.sigma_obs = kSigmaObsFloor + exp(x[3]);
-  parameters.phi = options.slope && options.damped_slope ? 1.0 / (1.0 + exp(-x[4])) : T(1.0);
+  parameters.sigma_level = x[0] * scales.sigma[0];
+  parameters.sigma_slope = options.slope ? x[1] * scales.sigma[1] : T(0.0);
+  parameters.sigma_seasonal =
+      options.Model().SeasonalStates() > 0 ? x[2] * scales.sigma[2] : T(0.0);
+  const T obs = x[3] * scales.sigma[3];
+  parameters.sigma_obs = sqrt(kSigmaObsFloor * kSigmaObsFloor + obs * obs);
+  if (options.slope && options.damped_slope) {
+    const T sine = sin(x[4]);
+    parameters.phi = 1.0 - (1.0 - kPhiMin) * sine * sine;
+  } else {
+    parameters.phi = T(1.0);
+  }
   return parameters;
 }
 
@@ -61,38 +85,94 @@ StructuralParameters<T> ToParameters(const T* x, const ForecastOptions& options)
 class NegativeLogLikelihood {
  public:
   NegativeLogLikelihood(const std::vector<double>* log_values,
-                        const std::vector<double>* own_variances, const ForecastOptions& options,
-                        double terms)
+                        const std::vector<double>* own_variances, const Scales& scales,
+                        const ForecastOptions& options, double terms)
       : log_values_(log_values),
         own_variances_(own_variances),
+        scales_(scales),
         options_(options),
         model_(options.Model()),
         scale_(1.0 / terms) {}
 
   template <typename T>
   bool operator()(const T* x, T* cost) const {
-    using std::isfinite;
-    const T log_likelihood = KalmanLogLikelihood(model_, ToParameters(x, options_), *log_values_,
-                                                 *own_variances_, options_.filter);
+    const T log_likelihood = KalmanLogLikelihood(model_, ToParameters(x, scales_, options_),
+                                                 *log_values_, *own_variances_, options_.filter);
     if (!AllFinite(log_likelihood)) return false;  // the line search backs off
     cost[0] = -log_likelihood * scale_;
     return true;
   }
 
-  static ceres::FirstOrderFunction* Create(const std::vector<double>* log_values,
-                                           const std::vector<double>* own_variances,
-                                           const ForecastOptions& options, double terms) {
-    return new ceres::AutoDiffFirstOrderFunction<NegativeLogLikelihood, kNumUnknowns>(
-        new NegativeLogLikelihood(log_values, own_variances, options, terms));
-  }
-
  private:
   const std::vector<double>* log_values_;
   const std::vector<double>* own_variances_;
+  Scales scales_;
   ForecastOptions options_;
   StructuralModel model_;
   double scale_;
 };
+
+// The same cost with the filter's hand-written derivative recursions
+// (KalmanLogLikelihoodGradient) and the chain rule through ToParameters' transforms.
+class AnalyticNegativeLogLikelihood final : public ceres::FirstOrderFunction {
+ public:
+  AnalyticNegativeLogLikelihood(const std::vector<double>* log_values,
+                                const std::vector<double>* own_variances, const Scales& scales,
+                                const ForecastOptions& options, double terms)
+      : log_values_(log_values),
+        own_variances_(own_variances),
+        scales_(scales),
+        options_(options),
+        model_(options.Model()),
+        scale_(1.0 / terms) {}
+
+  bool Evaluate(const double* x, double* cost, double* gradient) const override {
+    const StructuralParameters<double> parameters = ToParameters(x, scales_, options_);
+    if (gradient == nullptr) {
+      const double log_likelihood =
+          KalmanLogLikelihood(model_, parameters, *log_values_, *own_variances_, options_.filter);
+      if (!std::isfinite(log_likelihood)) return false;
+      cost[0] = -log_likelihood * scale_;
+      return true;
+    }
+    double d[kStructuralParameterCount] = {};
+    const double log_likelihood = KalmanLogLikelihoodGradient(model_, parameters, *log_values_,
+                                                              *own_variances_, options_.filter, d);
+    if (!std::isfinite(log_likelihood)) return false;
+    // d parameter / dx through ToParameters' transforms.
+    const double chain[kNumUnknowns] = {
+        scales_.sigma[0], scales_.sigma[1], scales_.sigma[2],
+        scales_.sigma[3] * scales_.sigma[3] * x[3] / parameters.sigma_obs,
+        options_.slope && options_.damped_slope ? -(1.0 - kPhiMin) * std::sin(2.0 * x[4]) : 0.0};
+    for (int i = 0; i < kNumUnknowns; ++i) {
+      gradient[i] = -d[i] * chain[i] * scale_;
+      if (!std::isfinite(gradient[i])) return false;
+    }
+    cost[0] = -log_likelihood * scale_;
+    return true;
+  }
+
+  int NumParameters() const override { return kNumUnknowns; }
+
+ private:
+  const std::vector<double>* log_values_;
+  const std::vector<double>* own_variances_;
+  Scales scales_;
+  ForecastOptions options_;
+  StructuralModel model_;
+  double scale_;
+};
+
+ceres::FirstOrderFunction* CreateCost(const std::vector<double>* log_values,
+                                      const std::vector<double>* own_variances,
+                                      const Scales& scales, const ForecastOptions& options,
+                                      double terms) {
+  if (options.analytic_gradient) {
+    return new AnalyticNegativeLogLikelihood(log_values, own_variances, scales, options, terms);
+  }
+  return new ceres::AutoDiffFirstOrderFunction<NegativeLogLikelihood, kNumUnknowns>(
+      new NegativeLogLikelihood(log_values, own_variances, scales, options, terms));
+}
 
 // Observed count; throws on the input problems a person has to fix.
 int CheckSeries(const std::vector<double>& log_values, const std::vector<double>& own_variances,
@@ -215,8 +295,6 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
 
   const StructuralModel model = options.Model();
   const double terms = std::max(1, observed - model.StateDimension());
-  ceres::GradientProblem problem(
-      NegativeLogLikelihood::Create(&log_values, &own_variances, options, terms));
   ceres::GradientProblemSolver::Options solver_options;
   // Five unknowns: full BFGS is cheap and needs fewer likelihood evaluations than L-BFGS.
   solver_options.line_search_direction_type = ceres::BFGS;
@@ -243,20 +321,26 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
   fitted.filter_options = options.filter;
   double best_cost = std::numeric_limits<double>::infinity();
   double best_x[kNumUnknowns] = {};
+  Scales best_scales;
   for (int i = 0; i < options.num_starts; ++i) {
     const Start& start = starts[i % kStartCount];
     // Past the listed starts, spread them by powers of two.
     const double spread = std::pow(2.0, (i / kStartCount) * (i % 2 == 0 ? 1 : -1));
-    double x[kNumUnknowns] = {
-        std::log(start.level * scale * spread), std::log(start.slope * scale * spread),
-        std::log(start.seasonal * scale * spread), std::log(start.obs * scale / spread),
-        std::log(start.phi / (1.0 - start.phi))};
+    Scales scales;
+    scales.sigma[0] = start.level * scale * spread;
+    scales.sigma[1] = start.slope * scale * spread;
+    scales.sigma[2] = start.seasonal * scale * spread;
+    scales.sigma[3] = start.obs * scale / spread;
+    double x[kNumUnknowns] = {1.0, 1.0, 1.0, 1.0,
+                              std::asin(std::sqrt((1.0 - start.phi) / (1.0 - kPhiMin)))};
+    ceres::GradientProblem problem(CreateCost(&log_values, &own_variances, scales, options, terms));
     ceres::GradientProblemSolver::Summary summary;
     ceres::Solve(solver_options, problem, x, &summary);
     ++fitted.starts;
     if (!std::isfinite(summary.final_cost) || !(summary.final_cost < best_cost)) continue;
     best_cost = summary.final_cost;
     std::copy(x, x + kNumUnknowns, best_x);
+    best_scales = scales;
     fitted.iterations = static_cast<int>(summary.iterations.size());
     fitted.converged = summary.termination_type == ceres::CONVERGENCE;
     fitted.ceres_brief_report = summary.BriefReport();
@@ -264,7 +348,10 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
   if (!std::isfinite(best_cost)) {
     throw std::runtime_error("forecast: the likelihood could not be evaluated at any start");
   }
-  fitted.parameters = ToParameters(best_x, options);
+  fitted.parameters = ToParameters(best_x, best_scales, options);
+  fitted.parameters.sigma_level = std::abs(fitted.parameters.sigma_level);
+  fitted.parameters.sigma_slope = std::abs(fitted.parameters.sigma_slope);
+  fitted.parameters.sigma_seasonal = std::abs(fitted.parameters.sigma_seasonal);
   FilterSeries(log_values, own_variances, observed, &fitted);
   fitted.fit_time_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();

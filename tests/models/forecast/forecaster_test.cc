@@ -203,6 +203,32 @@ std::string RefusalOf(F f) {
   return "";
 }
 
+TEST(StructuralForecasterTest, AnalyticGradientFindsTheSameOptimumAsAutomaticDifferentiation) {
+  StructuralParameters<double> truth;
+  truth.sigma_level = 0.02;
+  truth.sigma_slope = 0.001;
+  truth.sigma_seasonal = 0.002;
+  truth.sigma_obs = 0.08;
+  truth.phi = 0.95;
+  const SimulatedSeries series = Simulate(truth, kWeekdayPattern, 0.01, 200, /*seed=*/11);
+  ForecastOptions analytic;
+  ForecastOptions jets;
+  jets.analytic_gradient = false;
+  const FittedModel a =
+      StructuralForecaster::Fit(series.log_values, series.own_variances, analytic);
+  const FittedModel b = StructuralForecaster::Fit(series.log_values, series.own_variances, jets);
+  // Same cost and gradient up to round-off: the same optimum, to the solver's tolerance.
+  EXPECT_NEAR(a.log_likelihood, b.log_likelihood, 1e-4);
+  EXPECT_NEAR(a.parameters.sigma_obs, b.parameters.sigma_obs, 1e-3);
+  EXPECT_NEAR(a.parameters.sigma_level, b.parameters.sigma_level, 1e-3);
+  const std::vector<ForecastStep> fa = StructuralForecaster::Forecast(a, 7);
+  const std::vector<ForecastStep> fb = StructuralForecaster::Forecast(b, 7);
+  for (size_t h = 0; h < fa.size(); ++h) {
+    EXPECT_NEAR(fa[h].log_mean, fb[h].log_mean, 1e-3) << "step " << h + 1;
+    EXPECT_NEAR(fa[h].log_sd, fb[h].log_sd, 1e-3) << "step " << h + 1;
+  }
+}
+
 TEST(StructuralForecasterTest, RefusesBadInputsWithMessages) {
   const std::vector<double> values(40, 1.0);
   const std::vector<double> variances(40, 0.01);

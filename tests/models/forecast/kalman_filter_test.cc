@@ -1,7 +1,9 @@
 #include "models/forecast/kalman_filter.h"
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <ceres/jet.h>
@@ -105,6 +107,82 @@ TEST(KalmanFilterTest, TransitionKeepsTheSeasonSummingToZero) {
   EXPECT_NEAR(a(2), 0.05, 1e-15);  // the weekday of t-6 comes round again
   EXPECT_DOUBLE_EQ(a(3), 0.1);
   EXPECT_DOUBLE_EQ(a(7), 0.15);
+}
+
+// A pseudo-random series (a fixed linear congruential sequence, no library generator) with a
+// trend, a weekday pattern, noise and a few missing days.
+std::vector<double> TestSeries(int days, bool with_missing) {
+  std::vector<double> values;
+  uint64_t state = 12345;
+  const auto uniform = [&state]() {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) / 9007199254740992.0;
+  };
+  const double pattern[7] = {0.2, -0.1, 0.05, 0.3, -0.25, -0.15, -0.05};
+  for (int t = 0; t < days; ++t) {
+    const double y = 3.0 + 0.01 * t + pattern[t % 7] + 0.2 * (uniform() - 0.5);
+    values.push_back(with_missing && (t % 17 == 5 || t == days - 2) ? std::nan("") : y);
+  }
+  return values;
+}
+
+TEST(KalmanFilterTest, AnalyticGradientMatchesJetsForEveryModelShape) {
+  using Jet = ceres::Jet<double, kStructuralParameterCount>;
+  struct Case {
+    bool slope;
+    int period;
+    bool missing;
+    bool own;
+    double phi;
+  };
+  const Case cases[] = {{true, 7, true, true, 0.93},  {true, 7, false, false, 1.0},
+                        {false, 7, true, false, 1.0}, {true, 0, true, true, 0.7},
+                        {false, 0, false, true, 1.0}, {true, 4, true, false, 0.99},
+                        {false, 2, true, true, 1.0}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE("slope " + std::to_string(c.slope) + ", period " + std::to_string(c.period) +
+                 ", missing " + std::to_string(c.missing) + ", own " + std::to_string(c.own));
+    StructuralModel model;
+    model.has_slope = c.slope;
+    model.period = c.period;
+    const std::vector<double> values = TestSeries(120, c.missing);
+    std::vector<double> own;
+    if (c.own) {
+      for (size_t t = 0; t < values.size(); ++t) own.push_back(0.001 * (1 + t % 5));
+    }
+    StructuralParameters<double> parameters;
+    parameters.sigma_level = 0.03;
+    parameters.sigma_slope = c.slope ? 0.004 : 0.0;
+    parameters.sigma_seasonal = c.period >= 2 ? 0.01 : 0.0;
+    parameters.sigma_obs = 0.08;
+    parameters.phi = c.phi;
+    StructuralParameters<Jet> jets;
+    jets.sigma_level = Jet(parameters.sigma_level, 0);
+    jets.sigma_slope = Jet(parameters.sigma_slope, 1);
+    jets.sigma_seasonal = Jet(parameters.sigma_seasonal, 2);
+    jets.sigma_obs = Jet(parameters.sigma_obs, 3);
+    jets.phi = Jet(parameters.phi, 4);
+    const Jet expected = KalmanLogLikelihood(model, jets, values, own);
+    double gradient[kStructuralParameterCount] = {};
+    const double log_likelihood = KalmanLogLikelihoodGradient(model, parameters, values, own,
+                                                              KalmanFilterOptions(), gradient);
+    EXPECT_NEAR(log_likelihood, expected.a, 1e-9 * std::abs(expected.a));
+    for (int i = 0; i < kStructuralParameterCount; ++i) {
+      // Parameters the model lacks have no gradient.
+      const bool absent = (!c.slope && (i == 1 || i == 4)) || (c.period < 2 && i == 2);
+      const double want = absent ? 0.0 : expected.v[i];
+      EXPECT_NEAR(gradient[i], want, 1e-6 * (1.0 + std::abs(want))) << "parameter " << i;
+    }
+  }
+}
+
+TEST(KalmanFilterTest, AnalyticGradientIsNanWhenTheFilterBreaksDown) {
+  StructuralParameters<double> parameters;  // every variance 0: F = 0 after the diffuse start
+  parameters.sigma_level = 0.0;
+  double gradient[kStructuralParameterCount] = {};
+  const double log_likelihood = KalmanLogLikelihoodGradient(
+      LocalLevel(), parameters, {1.0, 1.0, 1.0}, {}, KalmanFilterOptions(), gradient);
+  EXPECT_TRUE(std::isnan(log_likelihood));
 }
 
 TEST(KalmanFilterTest, RefusesBadParameters) {
