@@ -18,6 +18,9 @@ bool ScreeningOptions::Check(std::string* why) const {
     return fail("trend_probability must be in (0.5, 1)");
   }
   if (!(spike_bound > 0.5 && spike_bound < 1.0)) return fail("spike_bound must be in (0.5, 1)");
+  if (!(spike_min_ratio >= 1.0) || !std::isfinite(spike_min_ratio)) {
+    return fail("spike_min_ratio must be a finite ratio of at least 1");
+  }
   if (dumping_window_days < 0) return fail("dumping_window_days must be 0 or more");
   if (min_history_weeks < 3) return fail("min_history_weeks must be at least 3");
   if (max_history_weeks < min_history_weeks + 1) {
@@ -46,6 +49,7 @@ nlohmann::json ScreeningOptions::ToJson() const {
           {"trend_min_ratio", trend_min_ratio},
           {"trend_probability", trend_probability},
           {"spike_bound", spike_bound},
+          {"spike_min_ratio", spike_min_ratio},
           {"dumping_window_days", dumping_window_days},
           {"min_history_weeks", min_history_weeks},
           {"max_history_weeks", max_history_weeks},

@@ -22,6 +22,9 @@ struct ScreeningOptions {
   // the week's days and the group's screened drugs (Bonferroni): with separate 99 % bounds for
   // 7 days x 12 drugs, nearly every district would raise a false spike every week.
   double spike_bound = 0.99;
+  // ... and at least this many times the forecast: a small site-day excess is within what
+  // sampling and the lab do to a result, whatever the bound says.
+  double spike_min_ratio = 2.0;
   // Flags of the estimator (outlier or parent/metabolite ratio) within this many days of a
   // spike day, at a site that sees the group, make it a suspected dumping instead.
   int dumping_window_days = 2;
@@ -30,6 +33,8 @@ struct ScreeningOptions {
   int min_history_weeks = 8;
   int max_history_weeks = 104;
   ForecastOptions forecast;
+  // Multiplies each daily estimate's own variance before the forecaster sees it.
+  double own_variance_scale = 1.0;
 
   // New substance: a result above the LOQ at a site where the biomarker had none in the last
   // new_substance_lookback_weeks weeks, of which at least new_substance_min_sampled_weeks had

@@ -110,9 +110,12 @@ SeriesScreen ScreenSeries(const DistrictSeries& series, DayIndex monday, int fam
   }
   const int start = std::max(0, week_begin - 7 * options.max_history_weeks);
   const std::vector<double> train_values = Slice(series.log_values, start, week_begin);
-  const std::vector<double> train_variances = Slice(series.own_variances, start, week_begin);
+  const double own_scale = options.own_variance_scale;
+  std::vector<double> train_variances = Slice(series.own_variances, start, week_begin);
+  for (double& v : train_variances) v *= own_scale;
   const std::vector<double> all_values = Slice(series.log_values, start, week_end);
-  const std::vector<double> all_variances = Slice(series.own_variances, start, week_end);
+  std::vector<double> all_variances = Slice(series.own_variances, start, week_end);
+  for (double& v : all_variances) v *= own_scale;
   const int train_observed = CountObserved(train_values);
   const int week_observed = CountObserved(all_values) - train_observed;
   if (train_observed == 0) {
@@ -154,7 +157,7 @@ SeriesScreen ScreenSeries(const DistrictSeries& series, DayIndex monday, int fam
     const double f = now.filter.innovation_variances[t];
     if (std::isnan(e) || !(f > 0.0)) continue;
     const double z = e / std::sqrt(f);
-    if (z <= outlook.spike_z) continue;
+    if (z <= outlook.spike_z || e < std::log(options.spike_min_ratio)) continue;
     const DayIndex day = series.DayOfStep(start + t);
     screen.spike_days.push_back(day);
     Alert alert;

@@ -31,15 +31,12 @@ nlohmann::json DayArray(const std::vector<DayIndex>& days) {
   return out;
 }
 
-// Flags that say a result is less trustworthy; "no_peak" (a result below the LOQ),
-// "analyte_flagged" (the umbrella over the specific flags) and "lab_quantified" (the lab's own
-// number) do not.
+}  // namespace
+
 bool IsQcFailureFlag(const std::string& flag) {
   return !flag.empty() && flag != "no_peak" && flag != "below_loq" && flag != "analyte_flagged" &&
          flag != "lab_quantified";
 }
-
-}  // namespace
 
 std::string ChineseName(const std::string& name, const std::vector<std::string>& aliases) {
   for (auto it = aliases.rbegin(); it != aliases.rend(); ++it) {

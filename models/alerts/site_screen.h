@@ -23,6 +23,10 @@ std::vector<Alert> ScreenSites(const City& city, const DrugCatalogue& catalogue,
                                const std::vector<FlowRecord>& flows, DayIndex monday,
                                const ScreeningOptions& options);
 
+// Flags that say a result is less trustworthy. "no_peak" (below the LOQ), "analyte_flagged"
+// (the umbrella over the specific flags) and "lab_quantified" (the lab's own number) do not.
+bool IsQcFailureFlag(const std::string& flag);
+
 // The catalogue's Chinese name of a drug or biomarker (its last alias in Chinese script), or
 // the name itself when it has none.
 std::string ChineseName(const std::string& name, const std::vector<std::string>& aliases);

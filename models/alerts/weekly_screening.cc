@@ -219,6 +219,20 @@ ScreeningReport ScreenWeek(const ScreeningInputs& inputs, DayIndex monday,
     }
     report.outlooks.push_back(std::move(screen.outlook));
   }
+  std::vector<SiteLoadSeries> built_sites;
+  if (inputs.site_series == nullptr) {
+    built_sites = BuildSiteLoadSeries(*inputs.measurements, *inputs.flows);
+  }
+  const std::vector<SiteLoadSeries>& site_series =
+      inputs.site_series != nullptr ? *inputs.site_series : built_sites;
+  std::vector<std::pair<std::string, std::string>> group_members;
+  for (const DistrictGroupId& g : groups) group_members.push_back({g.group_id, g.district_ids});
+  for (Alert& alert :
+       ScreenSiteSpikes(city, *inputs.catalogue, site_series, *inputs.estimate_flags, group_members,
+                        monday, options, drug_zh, cache != nullptr ? &cache->models : nullptr,
+                        cache == nullptr || cache->refit)) {
+    report.alerts.push_back(std::move(alert));
+  }
   for (Alert& alert : ScreenRegistration(city, *inputs.week_estimates, monday, options, drug_zh)) {
     report.alerts.push_back(std::move(alert));
   }

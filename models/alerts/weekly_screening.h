@@ -12,6 +12,7 @@
 #include "models/alerts/risk_ranking.h"
 #include "models/alerts/screening_options.h"
 #include "models/alerts/series_screen.h"
+#include "models/alerts/site_spike_screen.h"
 #include "models/catalogue/drug_catalogue.h"
 #include "models/city/city.h"
 #include "models/core/observations.h"
@@ -33,6 +34,8 @@ struct ScreeningInputs {
   // The daily series of daily_estimates (BuildDistrictSeries(..., 1)); built when null. Pass
   // them when screening many weeks of the same estimates.
   const std::vector<DistrictSeries>* daily_series = nullptr;
+  // The site-day loads (BuildSiteLoadSeries(measurements, flows)); built when null.
+  const std::vector<SiteLoadSeries>* site_series = nullptr;
 };
 
 // Fitted models kept between weeks when replaying many weeks: with refit false, a series

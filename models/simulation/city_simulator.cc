@@ -64,7 +64,9 @@ using Series = std::vector<double>;
 
 }  // namespace
 
-bool SimulationOptions::Check() const { return days >= 1 && days <= 3660; }
+bool SimulationOptions::Check() const {
+  return days >= 1 && days <= 3660 && random_events.Check();
+}
 
 std::string SimulationOptions::ScenarioPath() const {
   return scenario_path.empty() ? DataPath("models/simulation/demo_city.json") : scenario_path;
@@ -95,6 +97,12 @@ SimulatedCity SimulateCity(const DrugCatalogue& catalogue, const SimulationOptio
     throw InputError(path, 0, "/scenario", "a demo city file needs a 'scenario' block");
   }
   out.scenario = ScenarioFromJson(document["scenario"], path, out.city, catalogue);
+  if (options.inject_events && options.random_events.enabled()) {
+    for (ScenarioEvent& event : RandomScenarioEvents(out.city, out.scenario, options.random_events,
+                                                     options.days, options.seed)) {
+      out.scenario.events.push_back(std::move(event));
+    }
+  }
   out.start_day = options.start_day;
   out.days = options.days;
   out.seed = options.seed;

@@ -9,6 +9,7 @@
 #include "models/core/civil_day.h"
 #include "models/core/observations.h"
 #include "models/simulation/ground_truth.h"
+#include "models/simulation/random_events.h"
 #include "models/simulation/scenario.h"
 
 namespace wbe {
@@ -45,8 +46,10 @@ struct SimulationOptions {
   // false: no day-to-day, flow, sampling, analytical or instrument noise (rain and sampler
   // failures still happen), so a measurement equals the truth up to in-sample decay.
   bool noise = true;
+  // Random surges added to the scenario's events (none by default), for scoring the alerts.
+  RandomEventOptions random_events;
 
-  bool Check() const;  // days in [1, 3660]
+  bool Check() const;  // days in [1, 3660] and valid random events
   std::string ScenarioPath() const;
 };
 

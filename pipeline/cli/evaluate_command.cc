@@ -1,14 +1,18 @@
 #include "pipeline/cli/evaluate_command.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "models/alerts/alert_evaluation.h"
 #include "models/core/input_error.h"
 #include "models/inversion/estimate_evaluation.h"
+#include "pipeline/cli/number_validators.h"
 #include "pipeline/store/hdf5_store.h"
 
 namespace wbe::cli {
@@ -18,6 +22,8 @@ void RegisterEvaluateCommand(CLI::App& app) {
     std::string store_path;
     std::vector<std::string> drugs;
     bool json = false;
+    bool no_alerts = false;
+    AlertEvaluationOptions alerts;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
@@ -34,6 +40,14 @@ void RegisterEvaluateCommand(CLI::App& app) {
   cmd->add_flag("--json", args->json,
                 "Print one JSON object: median_abs_rel_error, coverage_90, coverage_90_full, "
                 "district_weeks, skipped, groups {...}, by_drug {drug: {...}}");
+  cmd->add_flag("--no-alerts", args->no_alerts,
+                "Skip the alert replay (it screens every week with enough history and takes "
+                "about a second per week)");
+  cmd->add_option("--alerts-refit-weeks", args->alerts.refit_every_weeks,
+                  "Alert replay: refit the forecast models every N weeks, re-run the filter "
+                  "in between")
+      ->check(PositiveNumber());
+  cmd->add_option("--own-variance-scale", args->alerts.screening.own_variance_scale, "experimental");
   cmd->callback([args] {
     const std::string& path = args->store_path;
     const StoreContents contents = Hdf5Store::Read(path);
@@ -62,10 +76,36 @@ void RegisterEvaluateCommand(CLI::App& app) {
     options.drugs = args->drugs;
     const EstimateEvaluation evaluation =
         EvaluateDistrictEstimates(contents.district_week_estimates, *contents.truth, options);
+    // The alerts: replayed over every week with enough history, when the truth has surges.
+    std::optional<AlertEvaluation> alerts;
+    const bool has_surges =
+        std::any_of(contents.truth->events.begin(), contents.truth->events.end(),
+                    [](const InjectedEvent& e) { return e.kind == "surge"; });
+    if (!args->no_alerts && has_surges && !contents.district_estimates.empty()) {
+      const DrugCatalogue catalogue = DrugCatalogue::LoadDefault();
+      ScreeningInputs inputs;
+      inputs.city = &contents.city;
+      inputs.catalogue = &catalogue;
+      inputs.daily_estimates = &contents.district_estimates;
+      inputs.week_estimates = &contents.district_week_estimates;
+      inputs.estimate_flags = &contents.estimate_flags;
+      inputs.measurements = &contents.measurements;
+      inputs.flows = &contents.flows;
+      try {
+        alerts = EvaluateAlerts(inputs, *contents.truth, args->alerts, [](int done, int total) {
+          std::fprintf(stderr, "alert replay: week %d of %d\n", done, total);
+        });
+      } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "alert replay skipped: %s\n", e.what());
+      }
+    }
     if (args->json) {
-      std::cout << evaluation.ToJson().dump(2) << "\n";
+      nlohmann::json out = evaluation.ToJson();
+      out["alerts"] = alerts ? alerts->ToJson() : nlohmann::json(nullptr);
+      std::cout << out.dump(2) << "\n";
     } else {
       std::printf("%s\n%s", path.c_str(), evaluation.BriefReport().c_str());
+      if (alerts) std::printf("%s", alerts->BriefReport().c_str());
     }
   });
 }

@@ -39,6 +39,12 @@ void RegisterSimulateCommand(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--catalogue", args->catalogue_path, "Drug catalogue JSON")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--random-events", args->options.random_events.events_per_district_year,
+                  "Add random use events for scoring the alerts: this many per district and "
+                  "year, half sustained rises (x1.8-3 for 4-8 weeks), half 1-2 day spikes "
+                  "(x3-6), of methamphetamine, ketamine, heroin or cocaine, after 16 quiet "
+                  "weeks and 6 weeks apart (default 0: none)")
+      ->check(NumberInRange(0, 52));
   cmd->callback([args] {
     const DrugCatalogue catalogue = LoadCatalogue(args->catalogue_path);
     const SimulateJobSummary summary = RunSimulateJob(

@@ -23,7 +23,7 @@ bool SimulateJobOptions::Check(std::string* why) const {
   if (out_dir.empty()) return fail("an output folder is needed");
   if (days < 7 || days > 3660) return fail("days must be between 7 and 3660");
   if (lab_uploader.empty()) return fail("the lab uploader must be named");
-  return true;
+  return random_events.Check(why);
 }
 
 std::string SimulateJobSummary::BriefReport() const {
@@ -96,6 +96,7 @@ SimulateJobSummary RunSimulateJob(const DrugCatalogue& catalogue, const Simulate
   SimulationOptions sim_options;
   sim_options.seed = options.seed;
   sim_options.days = options.days;
+  sim_options.random_events = options.random_events;
   if (!options.scenario_path.empty()) sim_options.scenario_path = options.scenario_path;
   SimulatedCity city = SimulateCity(catalogue, sim_options);
 

@@ -6,6 +6,7 @@
 
 #include "models/catalogue/drug_catalogue.h"
 #include "models/simulation/city_simulator.h"
+#include "models/simulation/random_events.h"
 
 namespace wbe {
 
@@ -17,6 +18,8 @@ struct SimulateJobOptions {
   std::string method_path;    // empty: data-schemas/examples/wbe-demo-lab.method.json
   // Recorded in the manifest as who sent the simulated batches (the owner, for the API).
   std::string lab_uploader = "wbe simulate";
+  // Random rises and spikes on top of the scenario's events (none by default).
+  RandomEventOptions random_events;
 
   bool Check(std::string* why = nullptr) const;
 };
