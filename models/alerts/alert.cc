@@ -56,6 +56,7 @@ nlohmann::json Alert::ToJson() const {
           {"district_ids", district_ids},
           {"site_id", site_id},
           {"drug", drug},
+          {"drug_zh", drug_zh},
           {"biomarker", biomarker},
           {"first_day", FormatIsoDate(first_day)},
           {"last_day", FormatIsoDate(last_day)},

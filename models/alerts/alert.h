@@ -34,6 +34,7 @@ struct Alert {
   std::string district_ids;  // districts concerned, comma-separated
   std::string site_id;       // for site-level alerts (new substance, data gaps, QC)
   std::string drug;          // canonical name, when one drug
+  std::string drug_zh;       // its Chinese name (the catalogue's), for reports
   std::string biomarker;     // for site-level alerts
   DayIndex first_day = 0;    // the days the evidence is about
   DayIndex last_day = 0;

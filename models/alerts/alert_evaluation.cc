@@ -130,6 +130,11 @@ AlertEvaluation EvaluateAlerts(const ScreeningInputs& inputs, const GroundTruth&
       const bool spike = detection.kind == "spike";
       const DayIndex during_end = spike ? event.end_day : std::min(event.end_day, window_end);
       for (const SamplingSite& site : inputs.city->sites) {
+        bool sees = false;
+        for (const DistrictPath& path : inputs.city->UpstreamDistricts(site.id)) {
+          sees = sees || inputs.city->districts[path.district_index].id == event.district_id;
+        }
+        if (!sees) continue;
         double before = 0.0;
         int before_days = 0;
         for (DayIndex d = event.start_day - 28; d < event.start_day; ++d) {
@@ -278,7 +283,7 @@ nlohmann::json AlertEvaluation::ToJson() const {
 }
 
 std::string AlertEvaluation::BriefReport() const {
-  char line[320];
+  char line[640];
   std::snprintf(line, sizeof line,
                 "alerts replayed for %d weeks (%s to %s), %d districts = %.1f district-years\n"
                 "  injected surges visible at a site, found within two weeks: %d of %d (%.1f %%): "

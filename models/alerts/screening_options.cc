@@ -21,6 +21,12 @@ bool ScreeningOptions::Check(std::string* why) const {
   if (!(spike_min_ratio >= 1.0) || !std::isfinite(spike_min_ratio)) {
     return fail("spike_min_ratio must be a finite ratio of at least 1");
   }
+  if (!(spike_min_loq_multiple >= 0.0) || !std::isfinite(spike_min_loq_multiple)) {
+    return fail("spike_min_loq_multiple must be 0 or more");
+  }
+  if (!(spike_min_observed_fraction >= 0.0 && spike_min_observed_fraction <= 1.0)) {
+    return fail("spike_min_observed_fraction must be in [0, 1]");
+  }
   if (dumping_window_days < 0) return fail("dumping_window_days must be 0 or more");
   if (min_history_weeks < 3) return fail("min_history_weeks must be at least 3");
   if (max_history_weeks < min_history_weeks + 1) {
@@ -50,6 +56,8 @@ nlohmann::json ScreeningOptions::ToJson() const {
           {"trend_probability", trend_probability},
           {"spike_bound", spike_bound},
           {"spike_min_ratio", spike_min_ratio},
+          {"spike_min_loq_multiple", spike_min_loq_multiple},
+          {"spike_min_observed_fraction", spike_min_observed_fraction},
           {"dumping_window_days", dumping_window_days},
           {"min_history_weeks", min_history_weeks},
           {"max_history_weeks", max_history_weeks},

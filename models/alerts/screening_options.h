@@ -24,7 +24,13 @@ struct ScreeningOptions {
   double spike_bound = 0.99;
   // ... and at least this many times the forecast: a small site-day excess is within what
   // sampling and the lab do to a result, whatever the bound says.
-  double spike_min_ratio = 2.0;
+  double spike_min_ratio = 2.5;
+  // ... on a result at least this many times its LOQ: near the LOQ a result's relative
+  // uncertainty is several times the method's, and a doubling there is noise.
+  double spike_min_loq_multiple = 5.0;
+  // Site series with fewer results above the LOQ than this share of their history days are
+  // too sparse to forecast a single day from (MDMA at a small manhole, mostly below the LOQ).
+  double spike_min_observed_fraction = 0.7;
   // Flags of the estimator (outlier or parent/metabolite ratio) within this many days of a
   // spike day, at a site that sees the group, make it a suspected dumping instead.
   int dumping_window_days = 2;
@@ -33,8 +39,6 @@ struct ScreeningOptions {
   int min_history_weeks = 8;
   int max_history_weeks = 104;
   ForecastOptions forecast;
-  // Multiplies each daily estimate's own variance before the forecaster sees it.
-  double own_variance_scale = 1.0;
 
   // New substance: a result above the LOQ at a site where the biomarker had none in the last
   // new_substance_lookback_weeks weeks, of which at least new_substance_min_sampled_weeks had

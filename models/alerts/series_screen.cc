@@ -71,6 +71,7 @@ nlohmann::json SeriesOutlook::ToJson() const {
   return {{"group_id", group_id},
           {"district_ids", district_ids},
           {"drug", drug},
+          {"drug_zh", drug_zh},
           {"quantity", quantity},
           {"unit", "mg/day"},
           {"reference_level", NumberOrNull(reference_level)},
@@ -97,6 +98,7 @@ SeriesScreen ScreenSeries(const DistrictSeries& series, DayIndex monday, int fam
   outlook.group_id = series.group_id;
   outlook.district_ids = series.district_ids;
   outlook.drug = series.drug;
+  outlook.drug_zh = drug_title_zh;
   outlook.quantity = series.quantity;
 
   const int week_begin = series.StepOfDay(monday);  // first step of the week
@@ -110,12 +112,9 @@ SeriesScreen ScreenSeries(const DistrictSeries& series, DayIndex monday, int fam
   }
   const int start = std::max(0, week_begin - 7 * options.max_history_weeks);
   const std::vector<double> train_values = Slice(series.log_values, start, week_begin);
-  const double own_scale = options.own_variance_scale;
-  std::vector<double> train_variances = Slice(series.own_variances, start, week_begin);
-  for (double& v : train_variances) v *= own_scale;
+  const std::vector<double> train_variances = Slice(series.own_variances, start, week_begin);
   const std::vector<double> all_values = Slice(series.log_values, start, week_end);
-  std::vector<double> all_variances = Slice(series.own_variances, start, week_end);
-  for (double& v : all_variances) v *= own_scale;
+  const std::vector<double> all_variances = Slice(series.own_variances, start, week_end);
   const int train_observed = CountObserved(train_values);
   const int week_observed = CountObserved(all_values) - train_observed;
   if (train_observed == 0) {

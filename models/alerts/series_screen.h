@@ -38,6 +38,7 @@ struct SeriesOutlook {
   std::string group_id;
   std::string district_ids;
   std::string drug;
+  std::string drug_zh;
   std::string quantity;               // "consumption" or "mass"
   std::vector<OutlookDay> history;    // the reference weeks up to the report week's Sunday
   std::vector<OutlookWeek> forecast;  // weeks 1..8 after the report week

@@ -118,7 +118,7 @@ std::vector<Alert> ScreenSites(const City& city, const DrugCatalogue& catalogue,
                           " ng/L), never above it in the previous " +
                           std::to_string(options.new_substance_lookback_weeks) +
                           " weeks; drains districts " + districts;
-        alert.reason_zh = zh + " 在 " + site.id + " 首次检出（" + std::to_string(days.size()) +
+        alert.reason_zh = zh + "在 " + site.id + " 首次检出（" + std::to_string(days.size()) +
                           " 天，最高 " + Amount(max_concentration) + " 纳克/升，定量限 " +
                           Amount(loq) + " 纳克/升），前 " +
                           std::to_string(options.new_substance_lookback_weeks) +
@@ -204,8 +204,10 @@ std::vector<Alert> ScreenSites(const City& city, const DrugCatalogue& catalogue,
           (flags.empty() ? "" : " (" + JoinStrings({flags.begin(), flags.end()}, ", ") + ")") +
           " and " + std::to_string(withheld_results) + " result(s) withheld on sampled days" +
           (withheld_names.empty() ? "" : " (" + JoinStrings(withheld_names, ", ") + ")");
-      alert.reason_zh = site.id + "：" + std::to_string(flagged) + " 个结果带质控标记，" +
-                        std::to_string(withheld_results) + " 个结果因质控未报告";
+      alert.reason_zh =
+          site.id + "：" + std::to_string(flagged) + " 个结果带质控标记" +
+          (flags.empty() ? "" : "（" + JoinStrings({flags.begin(), flags.end()}, ", ") + "）") +
+          "，" + std::to_string(withheld_results) + " 个结果因质控未报告";
       alerts.push_back(std::move(alert));
     }
   }

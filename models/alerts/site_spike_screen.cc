@@ -14,6 +14,10 @@
 namespace wbe {
 namespace {
 
+// A parent biomarker this far above its forecast on the same site-day explains a rise of its
+// metabolite; it need not pass the spike bound itself.
+constexpr double kParentRiseZ = 2.0;
+
 struct Candidate {
   std::string site_id;
   std::string biomarker;
@@ -59,6 +63,7 @@ std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& 
   // Sum and count per site, biomarker and day: duplicate results are averaged.
   std::map<std::pair<std::string, std::string>, std::map<DayIndex, std::pair<double, int>>> sums;
   std::set<std::tuple<std::string, std::string, DayIndex>> flagged;
+  std::map<std::tuple<std::string, std::string, DayIndex>, double> loq_multiple;
   for (const Measurement& m : measurements) {
     auto& days = sums[{m.site_id, m.analyte}];
     auto& entry = days[m.day];
@@ -66,6 +71,10 @@ std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& 
       if (IsQcFailureFlag(flag)) flagged.insert({m.site_id, m.analyte, m.day});
     }
     if (m.censored || !(m.concentration_ng_per_l > 0.0)) continue;
+    const double multiple =
+        m.loq_ng_per_l > 0.0 ? m.concentration_ng_per_l / m.loq_ng_per_l : HUGE_VAL;
+    auto [it, inserted] = loq_multiple.insert({{m.site_id, m.analyte, m.day}, multiple});
+    if (!inserted) it->second = std::min(it->second, multiple);
     const auto flow = flow_of.find({m.site_id, m.day});
     if (flow == flow_of.end()) continue;
     entry.first += m.concentration_ng_per_l * flow->second * 1e-3;
@@ -80,9 +89,14 @@ std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& 
     const int length = days.rbegin()->first - s.first_day + 1;
     s.log_loads.assign(static_cast<size_t>(length), std::nan(""));
     s.qc_flagged.assign(static_cast<size_t>(length), 0);
+    s.min_concentration_ratio_to_loq.assign(static_cast<size_t>(length), 0.0);
     for (const auto& [day, entry] : days) {
       if (entry.second > 0) s.log_loads[day - s.first_day] = std::log(entry.first / entry.second);
       if (flagged.count({s.site_id, s.biomarker, day}) > 0) s.qc_flagged[day - s.first_day] = 1;
+      const auto multiple = loq_multiple.find({s.site_id, s.biomarker, day});
+      if (multiple != loq_multiple.end()) {
+        s.min_concentration_ratio_to_loq[day - s.first_day] = multiple->second;
+      }
     }
     series.push_back(std::move(s));
   }
@@ -113,6 +127,7 @@ std::vector<Alert> ScreenSiteSpikes(
     int observed = 0;
     for (int t = start; t < week_begin; ++t) observed += std::isnan(s.log_loads[t]) ? 0 : 1;
     if (observed < needed) continue;
+    if (observed < options.spike_min_observed_fraction * (week_begin - start)) continue;
     prepared.push_back({&s, start, week_begin});
     ++screened_at_site[s.site_id];
   }
@@ -120,6 +135,7 @@ std::vector<Alert> ScreenSiteSpikes(
   // Candidates: site-days above the bound.
   std::vector<Candidate> candidates;
   std::set<std::tuple<std::string, std::string, DayIndex>> observed_days;
+  std::map<std::tuple<std::string, std::string, DayIndex>, double> z_of;
   for (const Prepared& p : prepared) {
     const SiteLoadSeries& s = *p.series;
     const int end = std::min<int>(p.week_begin + 7, static_cast<int>(s.log_loads.size()));
@@ -151,7 +167,9 @@ std::vector<Alert> ScreenSiteSpikes(
       const double f = now.filter.innovation_variances[t];
       if (std::isnan(e) || !(f > 0.0)) continue;
       const double z = e / std::sqrt(f);
+      z_of[{s.site_id, s.biomarker, day}] = z;
       if (z <= z_bound || e < std::log(options.spike_min_ratio)) continue;
+      if (s.min_concentration_ratio_to_loq[p.start + t] < options.spike_min_loq_multiple) continue;
       if (s.qc_flagged[p.start + t] != 0) continue;  // a QC-flagged result: the QC caveat says it
       const double expected = all[t] - e;
       candidates.push_back({s.site_id, s.biomarker, day, std::exp(all[t]), std::exp(expected),
@@ -170,9 +188,24 @@ std::vector<Alert> ScreenSiteSpikes(
     // A metabolite that rose with its parent drug's own biomarker (amphetamine formed from
     // methamphetamine) is that drug's spike, already reported under it.
     bool parent_spiked = false;
+    std::vector<std::string> parents;
     for (const Drug* drug : catalogue.DrugsMeasuredBy(c.biomarker)) {
       const std::string& own = drug->PreferredRoute().biomarker;
-      if (own != c.biomarker && is_candidate(c.site_id, own, c.day)) parent_spiked = true;
+      if (own != c.biomarker) parents.push_back(own);
+      // Amphetamine is partly formed from methamphetamine: the catalogue's correction says so.
+      if (const ExcretionRoute* route = drug->FindRoute(c.biomarker)) {
+        for (const LoadCorrection& correction : route->corrections) {
+          if (correction.kind == CorrectionKind::kRatioToOtherBiomarker) {
+            parents.push_back(correction.other_biomarker);
+          }
+        }
+      }
+    }
+    for (const std::string& parent : parents) {
+      for (DayIndex d = c.day - 1; d <= c.day + 1; ++d) {
+        const auto z = z_of.find({c.site_id, parent, d});
+        if (z != z_of.end() && z->second > kParentRiseZ) parent_spiked = true;
+      }
     }
     if (parent_spiked) continue;
     const std::set<std::string> catchment = Catchment(city, c.site_id);

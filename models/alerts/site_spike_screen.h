@@ -33,6 +33,8 @@ struct SiteLoadSeries {
   // 1 where a result of the day carries a QC failure flag (blank contamination, failed QC
   // samples, ion ratio ...): such a day cannot carry a spike alert on its own.
   std::vector<uint8_t> qc_flagged;
+  // The day's concentration over its LOQ (the lowest, when there are several results).
+  std::vector<double> min_concentration_ratio_to_loq;
 };
 
 std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& measurements,

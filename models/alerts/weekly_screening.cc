@@ -240,6 +240,9 @@ ScreeningReport ScreenWeek(const ScreeningInputs& inputs, DayIndex monday,
        ScreenSites(city, *inputs.catalogue, *inputs.measurements, *inputs.flows, monday, options)) {
     report.alerts.push_back(std::move(alert));
   }
+  for (Alert& alert : report.alerts) {
+    if (!alert.drug.empty()) alert.drug_zh = zh(alert.drug);
+  }
   std::stable_sort(report.alerts.begin(), report.alerts.end(), AlertBefore);
   report.ranking = RankDistrictGroups(groups, report.alerts, options);
 

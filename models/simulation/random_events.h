@@ -22,8 +22,8 @@ struct RandomEventOptions {
   double rise_max_multiplier = 3.0;
   int rise_min_days = 28;
   int rise_max_days = 56;
-  double spike_min_multiplier = 3.0;
-  double spike_max_multiplier = 6.0;
+  double spike_min_multiplier = 4.0;
+  double spike_max_multiplier = 8.0;
   int spike_min_days = 1;
   int spike_max_days = 2;
   // Drugs drawn from; empty: every scenario drug. The default keeps to drugs whose biomarkers

@@ -47,7 +47,6 @@ void RegisterEvaluateCommand(CLI::App& app) {
                   "Alert replay: refit the forecast models every N weeks, re-run the filter "
                   "in between")
       ->check(PositiveNumber());
-  cmd->add_option("--own-variance-scale", args->alerts.screening.own_variance_scale, "experimental");
   cmd->callback([args] {
     const std::string& path = args->store_path;
     const StoreContents contents = Hdf5Store::Read(path);

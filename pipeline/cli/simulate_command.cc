@@ -42,7 +42,7 @@ void RegisterSimulateCommand(CLI::App& app) {
   cmd->add_option("--random-events", args->options.random_events.events_per_district_year,
                   "Add random use events for scoring the alerts: this many per district and "
                   "year, half sustained rises (x1.8-3 for 4-8 weeks), half 1-2 day spikes "
-                  "(x3-6), of methamphetamine, ketamine, heroin or cocaine, after 16 quiet "
+                  "(x4-8), of methamphetamine, ketamine, heroin or cocaine, after 16 quiet "
                   "weeks and 6 weeks apart (default 0: none)")
       ->check(NumberInRange(0, 52));
   cmd->callback([args] {
