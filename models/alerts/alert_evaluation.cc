@@ -49,14 +49,14 @@ AlertEvaluation EvaluateAlerts(const ScreeningInputs& inputs, const GroundTruth&
     throw std::invalid_argument("alert evaluation: no daily district estimates");
   }
   std::vector<DistrictSeries> built;
-  std::vector<SiteLoadSeries> built_sites;
+  std::vector<SiteLoadHistory> built_sites;
   ScreeningInputs replay = inputs;
   if (replay.daily_series == nullptr) {
     built = BuildDistrictSeries(*inputs.daily_estimates, 1);
     replay.daily_series = &built;
   }
   if (replay.site_series == nullptr && inputs.measurements != nullptr && inputs.flows != nullptr) {
-    built_sites = BuildSiteLoadSeries(*inputs.measurements, *inputs.flows);
+    built_sites = BuildSiteLoadHistories(*inputs.measurements, *inputs.flows);
     replay.site_series = &built_sites;
   }
   DayIndex first_day = inputs.daily_estimates->front().start_day;

@@ -54,8 +54,8 @@ std::vector<const Drug*> DrugsOf(const DrugCatalogue& catalogue, const std::stri
 
 }  // namespace
 
-std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& measurements,
-                                                const std::vector<FlowRecord>& flows) {
+std::vector<SiteLoadHistory> BuildSiteLoadHistories(const std::vector<Measurement>& measurements,
+                                                    const std::vector<FlowRecord>& flows) {
   std::map<std::pair<std::string, DayIndex>, double> flow_of;
   for (const FlowRecord& f : flows) {
     if (f.flow_m3_per_day > 0.0) flow_of[{f.site_id, f.day}] = f.flow_m3_per_day;
@@ -80,9 +80,9 @@ std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& 
     entry.first += m.concentration_ng_per_l * flow->second * 1e-3;
     entry.second += 1;
   }
-  std::vector<SiteLoadSeries> series;
+  std::vector<SiteLoadHistory> series;
   for (const auto& [key, days] : sums) {
-    SiteLoadSeries s;
+    SiteLoadHistory s;
     s.site_id = key.first;
     s.biomarker = key.second;
     s.first_day = days.begin()->first;
@@ -104,7 +104,7 @@ std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& 
 }
 
 std::vector<Alert> ScreenSiteSpikes(
-    const City& city, const DrugCatalogue& catalogue, const std::vector<SiteLoadSeries>& series,
+    const City& city, const DrugCatalogue& catalogue, const std::vector<SiteLoadHistory>& series,
     const std::vector<EstimateFlag>& flags,
     const std::vector<std::pair<std::string, std::string>>& groups, DayIndex monday,
     const ScreeningOptions& options, const std::map<std::string, std::string>& drug_titles_zh,
@@ -113,13 +113,13 @@ std::vector<Alert> ScreenSiteSpikes(
   // Which series each site screens this week (the family of its simultaneous bound).
   std::map<std::string, int> screened_at_site;
   struct Prepared {
-    const SiteLoadSeries* series;
+    const SiteLoadHistory* series;
     int start;
     int week_begin;
   };
   std::vector<Prepared> prepared;
   const int needed = 2 * std::max(options.forecast.period_days, 1) + 4;
-  for (const SiteLoadSeries& s : series) {
+  for (const SiteLoadHistory& s : series) {
     const int week_begin = monday - s.first_day;
     if (week_begin < 7 * options.min_history_weeks) continue;
     if (week_begin >= static_cast<int>(s.log_loads.size())) continue;  // no data this week
@@ -137,7 +137,7 @@ std::vector<Alert> ScreenSiteSpikes(
   std::set<std::tuple<std::string, std::string, DayIndex>> observed_days;
   std::map<std::tuple<std::string, std::string, DayIndex>, double> z_of;
   for (const Prepared& p : prepared) {
-    const SiteLoadSeries& s = *p.series;
+    const SiteLoadHistory& s = *p.series;
     const int end = std::min<int>(p.week_begin + 7, static_cast<int>(s.log_loads.size()));
     const std::vector<double> train(s.log_loads.begin() + p.start,
                                     s.log_loads.begin() + p.week_begin);

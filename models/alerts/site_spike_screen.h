@@ -25,7 +25,7 @@ namespace wbe {
 
 // One site x biomarker as a daily log-load series (mg/day): concentration x flow; results below
 // the LOQ, and days without a result or a flow, are missing.
-struct SiteLoadSeries {
+struct SiteLoadHistory {
   std::string site_id;
   std::string biomarker;
   DayIndex first_day = 0;
@@ -37,15 +37,15 @@ struct SiteLoadSeries {
   std::vector<double> min_concentration_ratio_to_loq;
 };
 
-std::vector<SiteLoadSeries> BuildSiteLoadSeries(const std::vector<Measurement>& measurements,
-                                                const std::vector<FlowRecord>& flows);
+std::vector<SiteLoadHistory> BuildSiteLoadHistories(const std::vector<Measurement>& measurements,
+                                                    const std::vector<FlowRecord>& flows);
 
 // models: fitted hyper-parameters per (site, biomarker), reused instead of refitting when
 // `refit` is false and filled with new fits otherwise (may be null: always fit).
 // groups: the district groups of the estimates (id and members), for the attribution.
 // drug_titles_zh: Chinese names for the reasons.
 std::vector<Alert> ScreenSiteSpikes(
-    const City& city, const DrugCatalogue& catalogue, const std::vector<SiteLoadSeries>& series,
+    const City& city, const DrugCatalogue& catalogue, const std::vector<SiteLoadHistory>& series,
     const std::vector<EstimateFlag>& flags,
     const std::vector<std::pair<std::string, std::string>>& groups, DayIndex monday,
     const ScreeningOptions& options, const std::map<std::string, std::string>& drug_titles_zh,

@@ -219,11 +219,11 @@ ScreeningReport ScreenWeek(const ScreeningInputs& inputs, DayIndex monday,
     }
     report.outlooks.push_back(std::move(screen.outlook));
   }
-  std::vector<SiteLoadSeries> built_sites;
+  std::vector<SiteLoadHistory> built_sites;
   if (inputs.site_series == nullptr) {
-    built_sites = BuildSiteLoadSeries(*inputs.measurements, *inputs.flows);
+    built_sites = BuildSiteLoadHistories(*inputs.measurements, *inputs.flows);
   }
-  const std::vector<SiteLoadSeries>& site_series =
+  const std::vector<SiteLoadHistory>& site_series =
       inputs.site_series != nullptr ? *inputs.site_series : built_sites;
   std::vector<std::pair<std::string, std::string>> group_members;
   for (const DistrictGroupId& g : groups) group_members.push_back({g.group_id, g.district_ids});

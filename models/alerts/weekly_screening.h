@@ -34,8 +34,8 @@ struct ScreeningInputs {
   // The daily series of daily_estimates (BuildDistrictSeries(..., 1)); built when null. Pass
   // them when screening many weeks of the same estimates.
   const std::vector<DistrictSeries>* daily_series = nullptr;
-  // The site-day loads (BuildSiteLoadSeries(measurements, flows)); built when null.
-  const std::vector<SiteLoadSeries>* site_series = nullptr;
+  // The site-day loads (BuildSiteLoadHistories(measurements, flows)); built when null.
+  const std::vector<SiteLoadHistory>* site_series = nullptr;
 };
 
 // Fitted models kept between weeks when replaying many weeks: with refit false, a series

@@ -51,7 +51,7 @@ std::vector<Alert> Screen(const std::vector<Measurement>& measurements,
   const DrugCatalogue catalogue = DrugCatalogue::LoadDefault();
   const std::vector<std::pair<std::string, std::string>> groups = {
       {"A", "A"}, {"B", "B"}, {"C+D+E+F+G+H", "C,D,E,F,G,H"}};
-  return ScreenSiteSpikes(city, catalogue, BuildSiteLoadSeries(measurements, flows), {}, groups,
+  return ScreenSiteSpikes(city, catalogue, BuildSiteLoadHistories(measurements, flows), {}, groups,
                           kFirstDay + 7 * (kWeeks - 1), ScreeningOptions(), {}, nullptr, true);
 }
 
