@@ -47,6 +47,21 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--access-log", server.access_log,
                   "Access log file (JSON lines; '-' for standard output; default "
                   "DATA/logs/access.jsonl)");
+  cmd->add_option("--alerts-schedule", server.alerts_schedule,
+                  "When the weekly alert report is made, in local time: a day and HH:MM like "
+                  "\"MON 08:00\" (the default), or \"off\"; it goes to DATA/reports");
+  cmd->add_option("--webhook", server.alert_webhooks,
+                  "http:// URL the weekly report's JSON is POSTed to; repeatable (https is not "
+                  "supported)");
+  cmd->add_option("--webhook-attempts", server.webhook_attempts,
+                  "Attempts per webhook and report, the first included (4)")
+      ->check(CLI::Range(1, 20));
+  cmd->add_option("--webhook-retry-delay-ms", server.webhook_retry_delay_ms,
+                  "Wait before the second attempt, doubled before each further one (2000)")
+      ->check(CLI::Range(0, 3600000));
+  cmd->add_option("--webhook-timeout", server.webhook_timeout_s,
+                  "Seconds a webhook may take to connect, accept the body, or answer (10)")
+      ->check(CLI::Range(1, 600));
   cmd->add_option("--catalogue", args->command.catalogue_path, "Drug catalogue JSON")
       ->check(CLI::ExistingFile);
   cmd->callback([args, cmd] {
@@ -70,6 +85,13 @@ void RegisterServeCommand(CLI::App& app) {
       if (cmd->count("--request-timeout")) merged.request_timeout_s = flags.request_timeout_s;
       if (cmd->count("--draws")) merged.estimate_draws = flags.estimate_draws;
       if (cmd->count("--access-log")) merged.access_log = flags.access_log;
+      if (cmd->count("--alerts-schedule")) merged.alerts_schedule = flags.alerts_schedule;
+      if (cmd->count("--webhook")) merged.alert_webhooks = flags.alert_webhooks;
+      if (cmd->count("--webhook-attempts")) merged.webhook_attempts = flags.webhook_attempts;
+      if (cmd->count("--webhook-retry-delay-ms")) {
+        merged.webhook_retry_delay_ms = flags.webhook_retry_delay_ms;
+      }
+      if (cmd->count("--webhook-timeout")) merged.webhook_timeout_s = flags.webhook_timeout_s;
       if (cmd->count("--max-body-mib")) {
         merged.max_body_bytes = static_cast<uint64_t>(args->max_body_mib * 1048576.0);
       }

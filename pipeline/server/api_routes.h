@@ -13,6 +13,7 @@ void AddCityRoutes(RouteTable* routes, const ServerContext* context);    // city
 void AddFlowRoutes(RouteTable* routes, const ServerContext* context);    // daily flows
 void AddQueryRoutes(RouteTable* routes, const ServerContext* context);   // measurements, estimates
 void AddAdminRoutes(RouteTable* routes, const ServerContext* context);   // tokens, audit, methods
+void AddReportRoutes(RouteTable* routes, const ServerContext* context);  // alerts, forecasts
 
 RouteTable BuildApiRoutes(const ServerContext* context);
 

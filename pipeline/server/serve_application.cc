@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include "models/core/input_error.h"
 #include "pipeline/archive/durable_file.h"
@@ -13,6 +15,7 @@
 #include "pipeline/auth/api_token_store.h"
 #include "pipeline/jobs/demo_server_setup.h"
 #include "pipeline/server/wbe_http_server.h"
+#include "pipeline/service/alert_scheduler.h"
 #include "pipeline/service/data_service.h"
 
 namespace wbe {
@@ -22,6 +25,35 @@ namespace {
 void Say(const std::string& line) {
   std::printf("wbe serve: %s\n", line.c_str());
   std::fflush(stdout);
+}
+
+// The weekly alert report on the service's snapshots; none when the schedule is "off".
+std::unique_ptr<AlertScheduler> StartAlertScheduler(const ServerOptions& options,
+                                                    const DrugCatalogue& catalogue,
+                                                    DataService* service) {
+  AlertSchedulerOptions scheduler_options;
+  scheduler_options.data_dir = options.data_dir;
+  scheduler_options.schedule = WeeklySchedule::Parse(options.alerts_schedule);
+  scheduler_options.webhook_urls = options.alert_webhooks;
+  scheduler_options.retry.attempts = options.webhook_attempts;
+  scheduler_options.retry.retry_delay_ms = options.webhook_retry_delay_ms;
+  scheduler_options.retry.max_retry_delay_ms =
+      std::max(scheduler_options.retry.max_retry_delay_ms, options.webhook_retry_delay_ms);
+  scheduler_options.retry.timeout_ms = options.webhook_timeout_s * 1000;
+  // Leave a core to requests while screening.
+  scheduler_options.screening_threads =
+      std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+  if (!scheduler_options.schedule.enabled) {
+    Say("no scheduled alert report (alerts_schedule is \"off\")");
+    return nullptr;
+  }
+  AlertSchedulerHooks hooks;
+  hooks.snapshot = [service] { return service->Snapshot(); };
+  hooks.ready = [service] { return service->Ready().pending_jobs == 0; };
+  hooks.log = Say;
+  auto scheduler = std::make_unique<AlertScheduler>(scheduler_options, catalogue, hooks);
+  scheduler->Start();
+  return scheduler;
 }
 
 }  // namespace
@@ -65,11 +97,14 @@ int ServeApplication::main(const std::vector<std::string>&) {
       Say("no API tokens yet: create one with `wbe token create --data " + options.data_dir +
           " --role admin --name NAME`");
     }
+    std::unique_ptr<AlertScheduler> scheduler =
+        StartAlertScheduler(options, catalogue, service.get());
     Say("listening on http://" + options.bind_address + ":" + std::to_string(server.port()) +
         "/api/v1 (data " + options.data_dir + "; stop with Ctrl-C or SIGTERM)");
     waitForTerminationRequest();
     Say("stopping: letting requests in progress finish");
     server.Stop();
+    if (scheduler) scheduler->Shutdown();
     service->Shutdown();
     Say("stopped cleanly");
     return Application::EXIT_OK;

@@ -4,6 +4,7 @@
 
 #include "models/core/input_error.h"
 #include "models/core/text_files.h"
+#include "pipeline/service/alert_scheduler.h"
 
 namespace wbe {
 
@@ -25,6 +26,22 @@ bool ServerOptions::Check(std::string* why) const {
   if (request_timeout_s < 1 || idle_timeout_s < 1) return fail("timeouts must be at least 1 s");
   if (retry_after_s < 1) return fail("retry_after_s must be at least 1");
   if (estimate_draws < 0) return fail("estimate_draws must not be negative");
+  try {
+    WeeklySchedule::Parse(alerts_schedule);
+  } catch (const std::invalid_argument& e) {
+    return fail(std::string("alerts_schedule: ") + e.what());
+  }
+  for (const std::string& url : alert_webhooks) {
+    const std::string problem = WebhookUrlProblem(url);
+    if (!problem.empty()) return fail("alert_webhooks: " + problem);
+  }
+  if (webhook_attempts < 1 || webhook_attempts > 20) return fail("webhook_attempts must be 1-20");
+  if (webhook_retry_delay_ms < 0 || webhook_retry_delay_ms > 3600000) {
+    return fail("webhook_retry_delay_ms must be 0-3600000 (an hour)");
+  }
+  if (webhook_timeout_s < 1 || webhook_timeout_s > 600) {
+    return fail("webhook_timeout_s must be 1-600");
+  }
   return true;
 }
 
@@ -72,6 +89,21 @@ void LoadServerConfig(const std::string& path, ServerOptions* options) {
       integer(&options->estimate_draws);
     } else if (key == "access_log") {
       text(&options->access_log);
+    } else if (key == "alerts_schedule") {
+      text(&options->alerts_schedule);
+    } else if (key == "alert_webhooks") {
+      if (!value.is_array()) throw InputError(path, 0, key, "must be an array of http:// URLs");
+      options->alert_webhooks.clear();
+      for (const auto& url : value) {
+        if (!url.is_string()) throw InputError(path, 0, key, "must be an array of http:// URLs");
+        options->alert_webhooks.push_back(url.get<std::string>());
+      }
+    } else if (key == "webhook_attempts") {
+      integer(&options->webhook_attempts);
+    } else if (key == "webhook_retry_delay_ms") {
+      integer(&options->webhook_retry_delay_ms);
+    } else if (key == "webhook_timeout_s") {
+      integer(&options->webhook_timeout_s);
     } else {
       throw InputError(path, 0, key, "unknown setting");
     }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wbe {
 
@@ -20,6 +21,12 @@ struct ServerOptions {
   int retry_after_s = 1;
   int estimate_draws = 2000;  // Monte Carlo draws of the background re-estimation
   std::string access_log;     // JSON lines; empty: DATA_DIR/logs/access.jsonl; "-": stdout
+  // The weekly alert report (DATA_DIR/reports) and its webhooks.
+  std::string alerts_schedule = "MON 08:00";  // local time; "off": no scheduled report
+  std::vector<std::string> alert_webhooks;    // http:// URLs the report's JSON is POSTed to
+  int webhook_attempts = 4;                   // in all, the first included
+  int webhook_retry_delay_ms = 2000;          // before the 2nd attempt; doubles after each
+  int webhook_timeout_s = 10;                 // connect, send and receive, each
 
   bool Check(std::string* why = nullptr) const;
 };

@@ -34,6 +34,7 @@ RouteTable BuildApiRoutes(const ServerContext* context) {
   AddFlowRoutes(&routes, context);
   AddQueryRoutes(&routes, context);
   AddAdminRoutes(&routes, context);
+  AddReportRoutes(&routes, context);
   return routes;
 }
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,51 @@ TEST(ServerOptionsTest, BadConfigFilesNameFileAndMember) {
   }
   EXPECT_THROW(LoadServerConfig(WriteConfig("broken.json", "{port"), &options), InputError);
   EXPECT_EQ(options.port, 8080) << "a failed load changed the options";
+}
+
+TEST(ServerOptionsTest, AlertScheduleAndWebhooksComeFromTheConfigFile) {
+  ServerOptions defaults;
+  EXPECT_EQ(defaults.alerts_schedule, "MON 08:00");
+  EXPECT_TRUE(defaults.alert_webhooks.empty());
+  ServerOptions options;
+  LoadServerConfig(WriteConfig("alerts.json", R"({"alerts_schedule": "fri 17:30",
+      "alert_webhooks": ["http://127.0.0.1:9000/hook", "http://alerts.example/in"],
+      "webhook_attempts": 6, "webhook_retry_delay_ms": 500, "webhook_timeout_s": 3})"),
+                   &options);
+  EXPECT_EQ(options.alerts_schedule, "fri 17:30");
+  EXPECT_EQ(options.alert_webhooks,
+            (std::vector<std::string>{"http://127.0.0.1:9000/hook", "http://alerts.example/in"}));
+  EXPECT_EQ(options.webhook_attempts, 6);
+  EXPECT_EQ(options.webhook_retry_delay_ms, 500);
+  EXPECT_EQ(options.webhook_timeout_s, 3);
+  std::string why;
+  EXPECT_TRUE(options.Check(&why)) << why;
+  options.alerts_schedule = "off";
+  EXPECT_TRUE(options.Check(&why)) << why;
+
+  try {
+    LoadServerConfig(WriteConfig("hooks.json", R"({"alert_webhooks": "http://x/"})"), &options);
+    FAIL() << "a single string was accepted as the webhook list";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "alert_webhooks");
+  }
+}
+
+TEST(ServerOptionsTest, ChecksSayWhatIsWrongWithTheScheduleOrAWebhook) {
+  std::string why;
+  ServerOptions options;
+  options.alerts_schedule = "Monday 8am";
+  EXPECT_FALSE(options.Check(&why));
+  EXPECT_NE(why.find("alerts_schedule"), std::string::npos) << why;
+  EXPECT_NE(why.find("MON 08:00"), std::string::npos) << why;
+  options = ServerOptions();
+  options.alert_webhooks = {"https://hooks.example/wbe"};
+  EXPECT_FALSE(options.Check(&why));
+  EXPECT_NE(why.find("https"), std::string::npos) << why;
+  options = ServerOptions();
+  options.webhook_attempts = 0;
+  EXPECT_FALSE(options.Check(&why));
+  EXPECT_NE(why.find("webhook_attempts"), std::string::npos) << why;
 }
 
 }  // namespace
