@@ -9,6 +9,12 @@
 // missing at random. The last --holdout days (default 56, 8 weeks) are held out; both models
 // fit the rest and forecast 1..holdout days ahead.
 //
+// With --own-variances, each day's value also carries an independent estimate error of known
+// standard deviation (uniform in 0.05-0.15, drawn from a stream of its own, so the rest of the
+// series is the same), and ours is given those own variances (ForecastOptions'
+// estimate_own_variance_weight fits their weight w, which should come out near 1); statsmodels
+// sees the values only and folds the error into its constant noise.
+//
 // Accuracy, on the log scale, over the held-out days that are observed:
 //   MASE: mean |error| over horizons 1-7 (and 1-56), scaled by the in-sample MAE of the
 //         seasonal naive forecast (y_t - y_{t-7}); the mean over series is reported.
@@ -22,7 +28,7 @@
 //
 //   ./build/bench/bench_forecast [--seed 1] [--series 30] [--days 730] [--holdout 56]
 //       [--repeats 3] [--starts N] [--autodiff] [--python /usr/bin/python3] [--no-statsmodels]
-//       [--keep] [--json]
+//       [--own-variances] [--keep] [--json]
 // --starts sets ForecastOptions::num_starts (maximum-likelihood starting points; default: the
 // forecaster's). statsmodels always fits from one start (its default start_params).
 // --autodiff fits with ForecastOptions::analytic_gradient = false (Ceres Jets through the
@@ -71,6 +77,7 @@ struct Flags {
   int repeats = 3;
   int starts = 0;         // 0: ForecastOptions' default
   bool autodiff = false;  // ForecastOptions::analytic_gradient = false
+  bool own_variances = false;
   std::string python = "/usr/bin/python3";
   bool statsmodels = true;
   bool keep = false;
@@ -97,6 +104,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->python = argv[++i];
     } else if (flag == "--autodiff") {
       flags->autodiff = true;
+    } else if (flag == "--own-variances") {
+      flags->own_variances = true;
     } else if (flag == "--no-statsmodels") {
       flags->statsmodels = false;
     } else if (flag == "--keep") {
@@ -107,7 +116,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       std::fprintf(
           stderr,
           "usage: %s [--seed S] [--series N] [--days N] [--holdout N] [--repeats N]\n"
-          "  [--starts N] [--autodiff] [--python PATH] [--no-statsmodels] [--keep] [--json]\n"
+          "  [--starts N] [--autodiff] [--own-variances] [--python PATH] [--no-statsmodels]\n"
+          "  [--keep] [--json]\n"
           "unknown or incomplete flag: %s\n",
           argv[0], flag.c_str());
       return false;
@@ -128,8 +138,9 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
 // Simulated series.
 
 struct Series {
-  std::vector<double> train;  // log values, NaN where missing
-  std::vector<double> test;   // the held-out tail, NaN where missing
+  std::vector<double> train;                // log values, NaN where missing
+  std::vector<double> test;                 // the held-out tail, NaN where missing
+  std::vector<double> train_own_variances;  // with --own-variances; empty otherwise
   int missing = 0;
 };
 
@@ -153,10 +164,17 @@ Series Simulate(const Flags& flags, int index) {
   std::vector<double> season(kPeriod - 1);
   for (int i = 0; i < kPeriod - 1; ++i) season[static_cast<size_t>(i)] = pattern[i] - mean;
 
+  std::mt19937_64 own_rng(
+      wbe::Mix64(flags.seed ^ wbe::Mix64(static_cast<uint64_t>(index) + 0x5eed0000ULL)));
   Series series;
   const int train_days = flags.days - flags.holdout;
   for (int t = 0; t < flags.days; ++t) {
     double y = level + season[0] + sigma_obs * wbe::StandardNormal(rng);
+    if (flags.own_variances) {
+      const double own_sd = 0.05 + 0.1 * wbe::UniformUnit(own_rng);
+      y += own_sd * wbe::StandardNormal(own_rng);
+      if (t < train_days) series.train_own_variances.push_back(own_sd * own_sd);
+    }
     if (wbe::UniformUnit(rng) < kMissingFraction) {
       y = std::nan("");
       ++series.missing;
@@ -264,6 +282,7 @@ struct Row {
 struct OursRun {
   Row row;
   int converged = 0;
+  double median_own_weight = std::nan("");  // fitted w, median over series (--own-variances)
 };
 
 OursRun RunOurs(const std::vector<Series>& series, const Flags& flags, bool damped) {
@@ -273,15 +292,15 @@ OursRun RunOurs(const std::vector<Series>& series, const Flags& flags, bool damp
   options.damped_slope = damped;
   if (flags.starts > 0) options.num_starts = flags.starts;
   options.analytic_gradient = !flags.autodiff;
-  const std::vector<double> no_own_variances;
   std::vector<Forecasts> forecasts(series.size());
   std::vector<int> converged(series.size(), 0);
+  std::vector<double> own_weights(series.size(), std::nan(""));
   double best = std::numeric_limits<double>::infinity();
   for (int r = 0; r < flags.repeats; ++r) {
     const Clock::time_point start = Clock::now();
     for (size_t i = 0; i < series.size(); ++i) {
       const wbe::FittedModel fitted =
-          wbe::StructuralForecaster::Fit(series[i].train, no_own_variances, options);
+          wbe::StructuralForecaster::Fit(series[i].train, series[i].train_own_variances, options);
       const std::vector<wbe::ForecastStep> steps =
           wbe::StructuralForecaster::Forecast(fitted, flags.holdout);
       // Outside the timed work in spirit, but cheap (56 values): kept inside to mirror the
@@ -296,6 +315,7 @@ OursRun RunOurs(const std::vector<Series>& series, const Flags& flags, bool damp
         f.upper.push_back(step.log_mean + kZ90 * step.log_sd);
       }
       converged[i] = fitted.converged ? 1 : 0;
+      own_weights[i] = fitted.parameters.own_variance_weight;
     }
     best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
   }
@@ -307,6 +327,16 @@ OursRun RunOurs(const std::vector<Series>& series, const Flags& flags, bool damp
   run.row.note = std::to_string(run.converged) + "/" + std::to_string(series.size()) +
                  " converged, " + std::to_string(options.num_starts) +
                  (options.num_starts == 1 ? " start each" : " starts each");
+  if (flags.own_variances) {
+    std::sort(own_weights.begin(), own_weights.end());
+    const size_t mid = own_weights.size() / 2;
+    run.median_own_weight = own_weights.size() % 2 == 1
+                                ? own_weights[mid]
+                                : 0.5 * (own_weights[mid - 1] + own_weights[mid]);
+    char text[64];
+    std::snprintf(text, sizeof text, ", median w %.3f", run.median_own_weight);
+    run.row.note += text;
+  }
   return run;
 }
 
@@ -455,6 +485,7 @@ int Run(const Flags& flags) {
         {"missing_days", missing},
         {"repeats", flags.repeats},
         {"starts", flags.starts > 0 ? flags.starts : wbe::ForecastOptions().num_starts},
+        {"own_variances", flags.own_variances},
         {"models", models},
         {"statsmodels", sm_status},
         {"statsmodels_spec", sm_spec},
@@ -463,6 +494,8 @@ int Run(const Flags& flags) {
         {"goal_ratio", kGoalRatio},
         {"goal_met", goal_met}};
     line["speed_ratio_statsmodels_over_ours"] = sm_row ? nlohmann::json(ratio) : nlohmann::json();
+    line["ours_median_own_variance_weight"] =
+        flags.own_variances ? nlohmann::json(ours.median_own_weight) : nlohmann::json();
     std::printf("%s\n", line.dump().c_str());
     return 0;
   }
@@ -474,8 +507,11 @@ int Run(const Flags& flags) {
       flags.series * flags.days);
   std::printf(
       "ours: StructuralForecaster::Fit (period 7, slope, MLE via Ceres BFGS) + Forecast(%d), "
-      "no own variances; time best of %d\n",
-      flags.holdout, flags.repeats);
+      "%s; time best of %d\n",
+      flags.holdout,
+      flags.own_variances ? "own variances (sd 0.05-0.15, independent), weight estimated"
+                          : "no own variances",
+      flags.repeats);
   if (sm_row) {
     std::printf("statsmodels %s: %s + get_forecast(%d); time best of %d\n", sm_version.c_str(),
                 sm_spec.c_str(), flags.holdout, flags.repeats);

@@ -39,15 +39,19 @@ constexpr double kZ95 = 1.9599639845400542;
 // The optimiser's unknowns x, one per parameter, each sigma a multiple of its starting value so
 // that every unknown starts at 1 (a well-scaled first step):
 //   sigma_level = x0 s0, sigma_slope = x1 s1, sigma_seasonal = x2 s2,
-//   sigma_obs = sqrt(floor^2 + (x3 s3)^2), phi = 1 - (1 - phi_min) sin^2(x4).
-// A sigma of 0 and phi = 1 (or phi_min) are interior points (x = 0, or x4 = pi/2), where the
-// likelihood is smooth and flat: the many series whose best slope or seasonal disturbance is 0,
-// or whose slope is not identified (phi free), converge in a few steps instead of creeping
-// towards log sigma = -infinity or logit phi = +-infinity. The sign of x is immaterial (sigmas
-// enter as squares; Fit keeps |sigma|). Unknowns of components the model lacks have no
-// gradient and stay where they start.
-constexpr int kNumUnknowns = 5;
-static_assert(kNumUnknowns == kStructuralParameterCount, "one unknown per parameter");
+//   sigma_obs = sqrt(floor^2 + (x3 s3)^2), phi = 1 - (1 - phi_min) sin^2(x4),
+//   own_variance_weight = floor + (x5 s5)^2 (sqrt(w) scales the own standard deviations, like a
+//   sigma).
+// A sigma of 0, the weight's floor and phi = 1 (or phi_min) are interior points (x = 0, or x4 =
+// pi/2), where the likelihood is smooth and flat: the many series whose best slope or seasonal
+// disturbance is 0, or whose slope is not identified (phi free), converge in a few steps instead
+// of creeping towards log sigma = -infinity or logit phi = +-infinity. The sign of x is immaterial
+// (sigmas enter as squares; Fit keeps |sigma|). Unknowns of components the model lacks have no
+// gradient and stay where they start. x5 exists only where the weight is estimated (options,
+// and own variances not all 0): otherwise the problem has 5 unknowns and w = 1.
+constexpr int kMaxUnknowns = 6;
+static_assert(kMaxUnknowns == kStructuralParameterCount, "one unknown per parameter");
+constexpr int kWeightUnknown = 5;
 
 // Keeps the observation variance away from 0 when the series has no own variances: a nearly
 // constant series would otherwise drive the likelihood to infinity. 1e-4 on the log scale is
@@ -55,13 +59,21 @@ static_assert(kNumUnknowns == kStructuralParameterCount, "one unknown per parame
 constexpr double kSigmaObsFloor = 1e-4;
 // Damping is per step: phi = 0.01 forgets the slope within a step, as good as no slope.
 constexpr double kPhiMin = 0.01;
+// The estimated own-variance weight's floor: on ordinary days w v_t is then negligible next to
+// sigma_obs^2 (1e-3 x 0.01), but an estimate flagged as very vague (v_t 1e3 or 1e4 times the
+// usual) still counts for little instead of being taken as sharp, as it would at w = 0.
+constexpr double kOwnWeightFloor = 1e-3;
 
 struct Scales {
   double sigma[4] = {1.0, 1.0, 1.0, 1.0};  // level, slope, seasonal, obs
+  double own_weight_root = 1.0;            // s5: sqrt of the starting weight
+  bool estimate_weight = false;            // x5 exists
+  int Unknowns() const { return estimate_weight ? kMaxUnknowns : kMaxUnknowns - 1; }
 };
 
+// weight_x: x5, or null where the weight is not estimated (x has 5 unknowns then).
 template <typename T>
-StructuralParameters<T> ToParameters(const T* x, const Scales& scales,
+StructuralParameters<T> ToParameters(const T* x, const T* weight_x, const Scales& scales,
                                      const ForecastOptions& options) {
   using std::sin;
   using std::sqrt;
@@ -78,10 +90,18 @@ StructuralParameters<T> ToParameters(const T* x, const Scales& scales,
   } else {
     parameters.phi = T(1.0);
   }
+  if (weight_x != nullptr) {
+    const T root = *weight_x * scales.own_weight_root;
+    parameters.own_variance_weight = kOwnWeightFloor + root * root;
+  } else {
+    parameters.own_variance_weight = T(1.0);
+  }
   return parameters;
 }
 
 // -log-likelihood per likelihood term, so that tolerances do not depend on the series' length.
+// kUnknowns: 5, or 6 with the own-variance weight (the Jets' size).
+template <int kUnknowns>
 class NegativeLogLikelihood {
  public:
   NegativeLogLikelihood(const std::vector<double>* log_values,
@@ -96,8 +116,11 @@ class NegativeLogLikelihood {
 
   template <typename T>
   bool operator()(const T* x, T* cost) const {
-    const T log_likelihood = KalmanLogLikelihood(model_, ToParameters(x, scales_, options_),
-                                                 *log_values_, *own_variances_, options_.filter);
+    const T* weight_x = nullptr;
+    if constexpr (kUnknowns > kWeightUnknown) weight_x = x + kWeightUnknown;
+    const T log_likelihood =
+        KalmanLogLikelihood(model_, ToParameters(x, weight_x, scales_, options_), *log_values_,
+                            *own_variances_, options_.filter);
     if (!AllFinite(log_likelihood)) return false;  // the line search backs off
     cost[0] = -log_likelihood * scale_;
     return true;
@@ -127,7 +150,8 @@ class AnalyticNegativeLogLikelihood final : public ceres::FirstOrderFunction {
         scale_(1.0 / terms) {}
 
   bool Evaluate(const double* x, double* cost, double* gradient) const override {
-    const StructuralParameters<double> parameters = ToParameters(x, scales_, options_);
+    const StructuralParameters<double> parameters =
+        ToParameters(x, scales_.estimate_weight ? x + kWeightUnknown : nullptr, scales_, options_);
     if (gradient == nullptr) {
       const double log_likelihood =
           KalmanLogLikelihood(model_, parameters, *log_values_, *own_variances_, options_.filter);
@@ -140,11 +164,17 @@ class AnalyticNegativeLogLikelihood final : public ceres::FirstOrderFunction {
                                                               *own_variances_, options_.filter, d);
     if (!std::isfinite(log_likelihood)) return false;
     // d parameter / dx through ToParameters' transforms.
-    const double chain[kNumUnknowns] = {
-        scales_.sigma[0], scales_.sigma[1], scales_.sigma[2],
+    const double chain[kMaxUnknowns] = {
+        scales_.sigma[0],
+        scales_.sigma[1],
+        scales_.sigma[2],
         scales_.sigma[3] * scales_.sigma[3] * x[3] / parameters.sigma_obs,
-        options_.slope && options_.damped_slope ? -(1.0 - kPhiMin) * std::sin(2.0 * x[4]) : 0.0};
-    for (int i = 0; i < kNumUnknowns; ++i) {
+        options_.slope && options_.damped_slope ? -(1.0 - kPhiMin) * std::sin(2.0 * x[4]) : 0.0,
+        scales_.estimate_weight
+            ? 2.0 * scales_.own_weight_root * scales_.own_weight_root * x[kWeightUnknown]
+            : 0.0};
+    const int unknowns = scales_.Unknowns();
+    for (int i = 0; i < unknowns; ++i) {
       gradient[i] = -d[i] * chain[i] * scale_;
       if (!std::isfinite(gradient[i])) return false;
     }
@@ -152,7 +182,7 @@ class AnalyticNegativeLogLikelihood final : public ceres::FirstOrderFunction {
     return true;
   }
 
-  int NumParameters() const override { return kNumUnknowns; }
+  int NumParameters() const override { return scales_.Unknowns(); }
 
  private:
   const std::vector<double>* log_values_;
@@ -170,8 +200,15 @@ ceres::FirstOrderFunction* CreateCost(const std::vector<double>* log_values,
   if (options.analytic_gradient) {
     return new AnalyticNegativeLogLikelihood(log_values, own_variances, scales, options, terms);
   }
-  return new ceres::AutoDiffFirstOrderFunction<NegativeLogLikelihood, kNumUnknowns>(
-      new NegativeLogLikelihood(log_values, own_variances, scales, options, terms));
+  // The Jets' size is the number of unknowns: two instantiations.
+  if (scales.estimate_weight) {
+    return new ceres::AutoDiffFirstOrderFunction<NegativeLogLikelihood<kMaxUnknowns>, kMaxUnknowns>(
+        new NegativeLogLikelihood<kMaxUnknowns>(log_values, own_variances, scales, options, terms));
+  }
+  return new ceres::AutoDiffFirstOrderFunction<NegativeLogLikelihood<kMaxUnknowns - 1>,
+                                               kMaxUnknowns - 1>(
+      new NegativeLogLikelihood<kMaxUnknowns - 1>(log_values, own_variances, scales, options,
+                                                  terms));
 }
 
 // Observed count; throws on the input problems a person has to fix.
@@ -296,7 +333,7 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
   const StructuralModel model = options.Model();
   const double terms = std::max(1, observed - model.StateDimension());
   ceres::GradientProblemSolver::Options solver_options;
-  // Five unknowns: full BFGS is cheap and needs fewer likelihood evaluations than L-BFGS.
+  // Five or six unknowns: full BFGS is cheap and needs fewer likelihood evaluations than L-BFGS.
   solver_options.line_search_direction_type = ceres::BFGS;
   solver_options.max_num_iterations = options.max_num_iterations;
   solver_options.function_tolerance = options.function_tolerance;
@@ -309,18 +346,28 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
   // Starting sigmas as fractions of the day-to-day change's spread: noise-dominated, level-
   // dominated, and a quiet smooth trend.
   const double scale = ChangeScale(log_values);
+  // The own-variance weight is estimated only where it has an effect.
+  bool estimate_weight = false;
+  if (options.estimate_own_variance_weight && !own_variances.empty()) {
+    for (size_t t = 0; t < log_values.size() && !estimate_weight; ++t) {
+      estimate_weight = !std::isnan(log_values[t]) && own_variances[t] > 0.0;
+    }
+  }
+  // own_weight: the starting w (> 0: x5 = 0 is a stationary point). Own variances at face value,
+  // and nearly ignored (as from smoothed estimates) in the level-dominated start.
   struct Start {
-    double level, slope, seasonal, obs, phi;
+    double level, slope, seasonal, obs, phi, own_weight;
   };
-  const Start starts[] = {
-      {0.3, 0.01, 0.05, 0.6, 0.9}, {0.7, 0.05, 0.1, 0.3, 0.98}, {0.05, 0.002, 0.02, 0.7, 0.7}};
+  const Start starts[] = {{0.3, 0.01, 0.05, 0.6, 0.9, 1.0},
+                          {0.7, 0.05, 0.1, 0.3, 0.98, 0.05},
+                          {0.05, 0.002, 0.02, 0.7, 0.7, 1.0}};
   constexpr int kStartCount = static_cast<int>(sizeof(starts) / sizeof(starts[0]));
 
   FittedModel fitted;
   fitted.model = model;
   fitted.filter_options = options.filter;
   double best_cost = std::numeric_limits<double>::infinity();
-  double best_x[kNumUnknowns] = {};
+  double best_x[kMaxUnknowns] = {};
   Scales best_scales;
   for (int i = 0; i < options.num_starts; ++i) {
     const Start& start = starts[i % kStartCount];
@@ -331,15 +378,17 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
     scales.sigma[1] = start.slope * scale * spread;
     scales.sigma[2] = start.seasonal * scale * spread;
     scales.sigma[3] = start.obs * scale / spread;
-    double x[kNumUnknowns] = {1.0, 1.0, 1.0, 1.0,
-                              std::asin(std::sqrt((1.0 - start.phi) / (1.0 - kPhiMin)))};
+    scales.own_weight_root = std::sqrt(start.own_weight);
+    scales.estimate_weight = estimate_weight;
+    double x[kMaxUnknowns] = {
+        1.0, 1.0, 1.0, 1.0, std::asin(std::sqrt((1.0 - start.phi) / (1.0 - kPhiMin))), 1.0};
     ceres::GradientProblem problem(CreateCost(&log_values, &own_variances, scales, options, terms));
     ceres::GradientProblemSolver::Summary summary;
     ceres::Solve(solver_options, problem, x, &summary);
     ++fitted.starts;
     if (!std::isfinite(summary.final_cost) || !(summary.final_cost < best_cost)) continue;
     best_cost = summary.final_cost;
-    std::copy(x, x + kNumUnknowns, best_x);
+    std::copy(x, x + kMaxUnknowns, best_x);
     best_scales = scales;
     fitted.iterations = static_cast<int>(summary.iterations.size());
     fitted.converged = summary.termination_type == ceres::CONVERGENCE;
@@ -348,7 +397,9 @@ FittedModel StructuralForecaster::Fit(const std::vector<double>& log_values,
   if (!std::isfinite(best_cost)) {
     throw std::runtime_error("forecast: the likelihood could not be evaluated at any start");
   }
-  fitted.parameters = ToParameters(best_x, best_scales, options);
+  fitted.parameters =
+      ToParameters(best_x, best_scales.estimate_weight ? best_x + kWeightUnknown : nullptr,
+                   best_scales, options);
   fitted.parameters.sigma_level = std::abs(fitted.parameters.sigma_level);
   fitted.parameters.sigma_slope = std::abs(fitted.parameters.sigma_slope);
   fitted.parameters.sigma_seasonal = std::abs(fitted.parameters.sigma_seasonal);
@@ -410,9 +461,9 @@ std::string FittedModel::BriefReport() const {
   if (model.has_slope)
     out << ", slope " << parameters.sigma_slope << " (phi " << parameters.phi << ")";
   if (model.SeasonalStates() > 0) out << ", season " << parameters.sigma_seasonal;
-  out << ", obs " << parameters.sigma_obs << "; " << starts << " starts, best " << iterations
-      << " iterations, " << (converged ? "converged" : "NOT converged") << ", " << fit_time_s
-      << " s";
+  out << ", obs " << parameters.sigma_obs << ", own-variance weight "
+      << parameters.own_variance_weight << "; " << starts << " starts, best " << iterations
+      << " iterations, " << (converged ? "converged" : "NOT converged");
   return out.str();
 }
 

@@ -28,6 +28,14 @@ struct ForecastOptions {
   // false: Ceres automatic differentiation with Jets through the same filter (the reference
   // the analytic gradient is tested against).
   bool analytic_gradient = true;
+  // Estimate w, the weight on the own variances (observation variance sigma_obs^2 + w v_t; see
+  // structural_model.h), by maximum likelihood with the other hyper-parameters; false: w = 1,
+  // the own variances taken as independent noise. Smoothed estimates (e.g. district estimates
+  // from an inversion with a random-walk prior) have errors correlated from day to day, which
+  // the filter cannot tell from level changes; taken at face value they push sigma_obs and
+  // sigma_level to 0 and widen the forecast intervals. Without own variances (or all 0) w has
+  // no effect and stays 1.
+  bool estimate_own_variance_weight = true;
   KalmanFilterOptions filter;
   bool minimizer_progress_to_stdout = false;
 
@@ -48,15 +56,17 @@ struct FittedModel {
   int series_length = 0;
   int observed_count = 0;
   // Own variance assumed for future observations when forecasting: the median of the observed
-  // ones. Set it to 0 for intervals of the underlying quantity's log without estimate noise.
+  // ones, weighted by parameters.own_variance_weight like them. Set it to 0 for intervals of
+  // the underlying quantity's log without estimate noise.
   double future_own_variance = 0.0;
 
   int starts = 0;                  // starting points tried
   int iterations = 0;              // of the best start
   bool converged = false;          // the best start's search reported CONVERGENCE
-  double fit_time_s = 0.0;         // all starts
+  double fit_time_s = 0.0;         // all starts (not in BriefReport: it varies between runs)
   std::string ceres_brief_report;  // of the best start
 
+  // One line: components, hyper-parameters, starts and convergence; the same on re-runs.
   std::string BriefReport() const;
 };
 
@@ -66,7 +76,7 @@ struct ForecastBounds {
 };
 
 // One step ahead of the series' end. Intervals are for a new observation (its noise
-// sigma_obs^2 + FittedModel::future_own_variance included), central and Gaussian on the log
+// sigma_obs^2 + w FittedModel::future_own_variance included), central and Gaussian on the log
 // scale, so exp() of the log bounds are the value's bounds and exp(log_mean) its median.
 struct ForecastStep {
   int steps_ahead = 0;  // 1: the day after the last value

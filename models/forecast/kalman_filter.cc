@@ -101,15 +101,16 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
   // Reverse mode: the filter runs forward in doubles and records what its backward pass needs;
   // the backward pass carries the adjoints (d log L / d .) of the state mean and covariance
   // from the last step to the first. The disturbance variances' derivatives are sums of the
-  // covariance adjoint's diagonal; sigma_obs^2's of the innovation variances' adjoints; phi's
-  // collects its terms from every transition. Cost: about two filter passes, whatever the
-  // number of parameters.
+  // covariance adjoint's diagonal; sigma_obs^2's of the innovation variances' adjoints, and the
+  // own-variance weight's of the same weighted by each v_t; phi's collects its terms from every
+  // transition. Cost: about two filter passes, whatever the number of parameters.
   constexpr double kLogTwoPi = 1.83787706640934548356;
   const int n = model.StateDimension();
   const int s = model.SeasonIndex();
   const int b = model.SlopeIndex();
   const double phi = parameters.phi;
   const double obs_variance = parameters.sigma_obs * parameters.sigma_obs;
+  const double own_weight = parameters.own_variance_weight;
 
   struct Step {
     FixedVector pz;  // P_t z, P_t the predicted covariance
@@ -118,6 +119,7 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
     FixedVector c;
     double inverse_f = 0.0;
     double innovation = 0.0;
+    double own = 0.0;      // v_t, the observation's own variance
     double a_slope = 0.0;  // a+_{t-1}(slope): the mean's derivative in phi
     bool observed = false;
     bool in_likelihood = false;
@@ -153,7 +155,8 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
       predicted += a(s);
     }
     const double own = own_variances.empty() ? 0.0 : own_variances[t];
-    const double f = pz(0) + (s >= 0 ? pz(s) : 0.0) + obs_variance + own;
+    const double f =
+        pz(0) + (s >= 0 ? pz(s) : 0.0) + obs_variance + (own > 0.0 ? own_weight * own : 0.0);
     if (!(f > 0.0)) return std::nan("");
     const double innovation = y - predicted;
     const double inverse_f = 1.0 / f;
@@ -163,6 +166,7 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
     step.pz = pz;
     step.inverse_f = inverse_f;
     step.innovation = innovation;
+    step.own = own;
     step.observed = true;
     if (diffuse_left > 0) {
       --diffuse_left;
@@ -176,7 +180,7 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
   // its update), then of the predicted ones (before it); p_bar is kept symmetric.
   FixedVector a_bar = FixedVector::Zero();
   FixedMatrix p_bar = FixedMatrix::Zero();
-  double d_level = 0.0, d_slope = 0.0, d_season = 0.0, d_obs = 0.0, d_phi = 0.0;
+  double d_level = 0.0, d_slope = 0.0, d_season = 0.0, d_obs = 0.0, d_phi = 0.0, d_own = 0.0;
   for (size_t t = log_values.size(); t-- > 0;) {
     const Step& step = steps[t];
     if (step.observed) {
@@ -199,6 +203,7 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
       pz_bar(0) += f_bar;
       if (s >= 0) pz_bar(s) += f_bar;
       d_obs += f_bar;
+      d_own += f_bar * step.own;
       const FixedVector half = 0.5 * pz_bar;
       p_bar.col(0) += half;
       p_bar.row(0) += half.transpose();
@@ -223,6 +228,7 @@ double KalmanLogLikelihoodGradient(const StructuralModel& model,
   gradient[2] = s >= 0 ? 2.0 * parameters.sigma_seasonal * d_season : 0.0;
   gradient[3] = 2.0 * parameters.sigma_obs * d_obs;
   gradient[4] = b >= 0 ? d_phi : 0.0;
+  gradient[5] = d_own;
   return log_likelihood;
 }
 
@@ -279,7 +285,8 @@ KalmanForecast ForecastFromFilter(const StructuralModel& model,
   StateVector<double> a = filtered.final_state;
   StateMatrix<double> p = filtered.final_state_covariance;
   const int s = model.SeasonIndex();
-  const double obs_variance = parameters.sigma_obs * parameters.sigma_obs + future_own_variance;
+  const double obs_variance = parameters.sigma_obs * parameters.sigma_obs +
+                              parameters.own_variance_weight * future_own_variance;
   for (int h = 1; h <= horizon; ++h) {
     model.Predict(parameters, &a, &p);
     double mean = a(0);

@@ -23,7 +23,8 @@ struct KalmanFilterOptions {
 // Calls `step(t, innovation, innovation_variance, a_filtered, p_filtered)` after each time t
 // (innovation NaN for a missing value, a_filtered and p_filtered then the prediction), and
 // returns the log-likelihood, or NaN if an innovation variance was not positive. own_variances
-// may be empty (all 0) and is only read where log_values is not NaN.
+// may be empty (all 0) and is only read where log_values is not NaN; they enter weighted by
+// parameters.own_variance_weight.
 template <typename T, typename Step>
 T KalmanFilterCore(const StructuralModel& model, const StructuralParameters<T>& parameters,
                    const std::vector<double>& log_values, const std::vector<double>& own_variances,
@@ -53,7 +54,8 @@ T KalmanFilterCore(const StructuralModel& model, const StructuralParameters<T>& 
       predicted += a(s);
     }
     const double own = own_variances.empty() ? 0.0 : own_variances[t];
-    const T f = pz(0) + (s >= 0 ? pz(s) : T(0.0)) + obs_variance + own;
+    const T f = pz(0) + (s >= 0 ? pz(s) : T(0.0)) + obs_variance +
+                (own > 0.0 ? parameters.own_variance_weight * own : T(0.0));
     if (!(f > T(0.0))) return T(std::nan(""));
     const T innovation = y - predicted;
     const T inverse_f = 1.0 / f;  // one Jet division instead of n^2
@@ -84,12 +86,13 @@ T KalmanLogLikelihood(const StructuralModel& model, const StructuralParameters<T
 
 // The log-likelihood and its gradient with respect to the hyper-parameters, in double
 // arithmetic: the filter forward, then its adjoint (reverse-mode derivative, written out by
-// hand) backward, with fixed-size 8 x 8 matrices: about two filter passes for all five
+// hand) backward, with fixed-size 8 x 8 matrices: about two filter passes for all six
 // derivatives. Equal to KalmanLogLikelihood with Ceres Jets up to round-off, several times
 // faster, for the optimiser's gradient. Gradient order: sigma_level, sigma_slope, sigma_seasonal,
-// sigma_obs, phi (0 for components the model lacks). Returns NaN (gradient then unspecified) where
-// KalmanLogLikelihood does. Does not check its arguments (see RunKalmanFilter).
-constexpr int kStructuralParameterCount = 5;
+// sigma_obs, phi, own_variance_weight (0 for components the model lacks, and for the weight
+// without own variances). Returns NaN (gradient then unspecified) where KalmanLogLikelihood does.
+// Does not check its arguments (see RunKalmanFilter).
+constexpr int kStructuralParameterCount = 6;
 double KalmanLogLikelihoodGradient(const StructuralModel& model,
                                    const StructuralParameters<double>& parameters,
                                    const std::vector<double>& log_values,
@@ -103,7 +106,7 @@ struct KalmanFilterResult {
   // states x time: filtered means E[state_t | y_1..t] and their variances (diagonal of P).
   Eigen::MatrixXd filtered_states;
   Eigen::MatrixXd filtered_state_variances;
-  // Per time: y_t - E[y_t | y_1..t-1] and its variance (incl. sigma_obs^2 + v_t); NaN where
+  // Per time: y_t - E[y_t | y_1..t-1] and its variance (incl. sigma_obs^2 + w v_t); NaN where
   // y_t is missing. One-step-ahead errors for backtests and spike checks.
   std::vector<double> innovations;
   std::vector<double> innovation_variances;
@@ -121,7 +124,8 @@ KalmanFilterResult RunKalmanFilter(const StructuralModel& model,
                                    const KalmanFilterOptions& options = KalmanFilterOptions());
 
 // Means and variances of y at 1..horizon steps past the end of the filtered series. The
-// variances include sigma_obs^2 + future_own_variance: they are for a new observation.
+// variances include sigma_obs^2 + w future_own_variance (w = parameters.own_variance_weight):
+// they are for a new observation.
 struct KalmanForecast {
   std::vector<double> log_means;
   std::vector<double> log_variances;

@@ -40,6 +40,9 @@ bool StructuralModel::CheckParameters(const StructuralParameters<double>& parame
   if (!(parameters.phi > 0.0 && parameters.phi <= 1.0)) {
     return Refuse("phi (slope damping) must be in (0, 1]", why);
   }
+  if (!NonNegativeFinite(parameters.own_variance_weight)) {
+    return Refuse("own_variance_weight must be zero or positive and finite", why);
+  }
   return true;
 }
 

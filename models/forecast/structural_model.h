@@ -8,14 +8,17 @@ namespace wbe {
 
 // A structural time-series model of a log-scale series y_t (e.g. log consumption per day):
 //
-//   y_t          = level_t + season_t + eps_t,       eps_t ~ N(0, sigma_obs^2 + v_t)
+//   y_t          = level_t + season_t + eps_t,       eps_t ~ N(0, sigma_obs^2 + w v_t)
 //   level_{t+1}  = level_t + slope_t + eta_t,        eta_t ~ N(0, sigma_level^2)
 //   slope_{t+1}  = phi slope_t + zeta_t,             zeta_t ~ N(0, sigma_slope^2)
 //   season_{t+1} = -(season_t + ... + season_{t-p+2}) + omega_t,  omega_t ~ N(0, sigma_seasonal^2)
 //
 // v_t is the observation's own known variance (the estimate's uncertainty), so a vague estimate
-// moves the level less than a sharp one. The dummy seasonal keeps p - 1 states and sums to zero
-// over a period, up to its disturbance.
+// moves the level less than a sharp one. w >= 0 weighs it: 1 takes the v_t at face value as
+// independent noise; estimated, it comes out below 1 where the estimates' errors are correlated
+// from day to day (smoothed estimates: part of their error moves with the level and is not
+// noise around it), and near 1 where they are independent. The dummy seasonal keeps p - 1 states
+// and sums to zero over a period, up to its disturbance.
 
 // Up to level, slope and 6 seasonal states (a 7-day week): the filter's matrices never allocate.
 constexpr int kMaxStructuralStates = 8;
@@ -37,6 +40,9 @@ struct StructuralParameters {
   T sigma_seasonal = T(0.0);
   T sigma_obs = T(0.0);
   T phi = T(1.0);  // slope damping, in (0, 1]; 1: local linear trend
+  // w, the weight on the observations' own variances (>= 0): observation variance
+  // sigma_obs^2 + w v_t. 1: the own variances as given.
+  T own_variance_weight = T(1.0);
 };
 
 // Which components the model has; the state is [level, slope?, season_t, ..., season_{t-p+2}].
@@ -54,7 +60,8 @@ struct StructuralModel {
 
   // False (and a reason in *why, when given) for a period < 0 or > kMaxSeasonalPeriod.
   bool Check(std::string* why = nullptr) const;
-  // False (and a reason) for negative or non-finite sigmas or phi outside (0, 1].
+  // False (and a reason) for negative or non-finite sigmas or own-variance weight, or phi
+  // outside (0, 1].
   bool CheckParameters(const StructuralParameters<double>& parameters,
                        std::string* why = nullptr) const;
 

@@ -87,6 +87,9 @@ TEST(StructuralForecasterTest, RecoversHyperParametersAndCalibratedOneStepInterv
   EXPECT_GT(fitted.parameters.phi, 0.3);
   EXPECT_LE(fitted.parameters.phi, 1.0);
   EXPECT_LT(fitted.fit_time_s, 2.0);  // a few milliseconds in Release
+  // The own variances are independent noise here, as the model takes them at w = 1.
+  EXPECT_GT(fitted.parameters.own_variance_weight, 0.6);
+  EXPECT_LT(fitted.parameters.own_variance_weight, 1.5);
 
   // Rolling origin over the held-out days: hyper-parameters fixed, the filter re-run on
   // everything before the origin, one step ahead.
@@ -192,6 +195,106 @@ TEST(StructuralForecasterTest, HonoursMissingValuesAndOwnVariances) {
             StructuralForecaster::Forecast(fitted, 1)[0].log_sd);
 }
 
+// Smoothed estimates: the error of each day's estimate is an AR(1) (correlation 0.95 from day to
+// day, as from an inversion's random-walk prior) whose marginal variance is the reported own
+// variance, plus a little independent noise. Taken at face value (w = 1) the own variances claim
+// day-to-day noise that is not there.
+SimulatedSeries SimulateSmoothedEstimates(int days, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  SimulatedSeries series;
+  constexpr double kRho = 0.95;
+  constexpr double kErrorSd = 0.12;
+  double level = 3.0;
+  double error = kErrorSd * StandardNormal(rng);
+  for (int t = 0; t < days; ++t) {
+    const double season = kWeekdayPattern[static_cast<size_t>(t % 7)];
+    series.level.push_back(level);
+    series.season.push_back(season);
+    series.log_values.push_back(level + season + error + 0.02 * StandardNormal(rng));
+    const double own_sd = kErrorSd * (0.7 + 0.6 * UniformUnit(rng));
+    series.own_variances.push_back(own_sd * own_sd);
+    level += 0.02 * StandardNormal(rng);
+    error = kRho * error + kErrorSd * std::sqrt(1.0 - kRho * kRho) * StandardNormal(rng);
+  }
+  return series;
+}
+
+TEST(StructuralForecasterTest, OwnVarianceWeightFallsForSmoothedEstimates) {
+  const SimulatedSeries series = SimulateSmoothedEstimates(365, /*seed=*/5);
+  const FittedModel estimated = StructuralForecaster::Fit(series.log_values, series.own_variances);
+  ForecastOptions fixed_options;
+  fixed_options.estimate_own_variance_weight = false;
+  const FittedModel fixed =
+      StructuralForecaster::Fit(series.log_values, series.own_variances, fixed_options);
+  std::cout << "estimated: " << estimated.BriefReport() << "\nfixed: " << fixed.BriefReport()
+            << "\n";
+  EXPECT_EQ(fixed.parameters.own_variance_weight, 1.0);
+  EXPECT_LT(estimated.parameters.own_variance_weight, 0.5);
+  // w = 1 is inside the estimated model: its optimum can only be better, and here by far.
+  EXPECT_GT(estimated.log_likelihood, fixed.log_likelihood + 5.0);
+  // The correlated error is level movement the filter can follow; at w = 1 the level is held
+  // stiffer than that.
+  EXPECT_GT(estimated.parameters.sigma_level, fixed.parameters.sigma_level);
+}
+
+TEST(StructuralForecasterTest, OwnVarianceWeightStaysAtOneWithoutOwnVariances) {
+  StructuralParameters<double> truth;
+  truth.sigma_level = 0.02;
+  truth.sigma_obs = 0.1;
+  const SimulatedSeries series = Simulate(truth, kWeekdayPattern, 0.0, 120, /*seed=*/3);
+  const FittedModel none = StructuralForecaster::Fit(series.log_values, {});
+  EXPECT_EQ(none.parameters.own_variance_weight, 1.0);
+  const FittedModel zeros = StructuralForecaster::Fit(
+      series.log_values, std::vector<double>(series.log_values.size(), 0.0));
+  EXPECT_EQ(zeros.parameters.own_variance_weight, 1.0);
+  // Same problem, same optimum: the weight's unknown is not there to wander.
+  EXPECT_DOUBLE_EQ(none.log_likelihood, zeros.log_likelihood);
+  EXPECT_EQ(none.iterations, zeros.iterations);
+}
+
+TEST(StructuralForecasterTest, ForecastsAndRefiltersUseTheWeight) {
+  StructuralParameters<double> truth;
+  truth.sigma_level = 0.02;
+  truth.sigma_obs = 0.08;
+  const SimulatedSeries series = Simulate(truth, kWeekdayPattern, 0.0, 200, /*seed=*/17);
+  const FittedModel fitted = StructuralForecaster::Fit(series.log_values, series.own_variances);
+  ASSERT_GT(fitted.future_own_variance, 0.0);
+  FittedModel unweighted = fitted;
+  unweighted.parameters.own_variance_weight = 0.0;
+  const std::vector<ForecastStep> a = StructuralForecaster::Forecast(fitted, 3);
+  const std::vector<ForecastStep> b = StructuralForecaster::Forecast(unweighted, 3);
+  for (size_t h = 0; h < a.size(); ++h) {
+    EXPECT_NEAR(a[h].log_sd * a[h].log_sd - b[h].log_sd * b[h].log_sd,
+                fitted.parameters.own_variance_weight * fitted.future_own_variance, 1e-12);
+  }
+  // Refilter keeps the weight and filters with it.
+  const FittedModel again =
+      StructuralForecaster::Refilter(unweighted, series.log_values, series.own_variances);
+  EXPECT_EQ(again.parameters.own_variance_weight, 0.0);
+  const KalmanFilterResult direct = RunKalmanFilter(unweighted.model, unweighted.parameters,
+                                                    series.log_values, series.own_variances);
+  EXPECT_EQ(again.filter.innovation_variances, direct.innovation_variances);
+  EXPECT_EQ(again.log_likelihood, direct.log_likelihood);
+  const int t = fitted.series_length - 1;
+  EXPECT_GT(fitted.filter.innovation_variances[t], again.filter.innovation_variances[t]);
+}
+
+TEST(StructuralForecasterTest, BriefReportIsTheSameOnReRuns) {
+  StructuralParameters<double> truth;
+  truth.sigma_level = 0.02;
+  truth.sigma_obs = 0.08;
+  const SimulatedSeries series = Simulate(truth, kWeekdayPattern, 0.0, 150, /*seed=*/23);
+  const FittedModel a = StructuralForecaster::Fit(series.log_values, series.own_variances);
+  const FittedModel b = StructuralForecaster::Fit(series.log_values, series.own_variances);
+  EXPECT_EQ(a.BriefReport(), b.BriefReport());
+  EXPECT_NE(a.BriefReport().find("own-variance weight"), std::string::npos) << a.BriefReport();
+  // No run time in it (it is in fit_time_s): the report ends with the convergence.
+  const std::string report = a.BriefReport();
+  const std::string tail = "iterations, converged";
+  ASSERT_GE(report.size(), tail.size());
+  EXPECT_EQ(report.substr(report.size() - tail.size()), tail) << report;
+}
+
 // The message of the std::invalid_argument that f throws, or "" if none.
 template <typename F>
 std::string RefusalOf(F f) {
@@ -221,6 +324,8 @@ TEST(StructuralForecasterTest, AnalyticGradientFindsTheSameOptimumAsAutomaticDif
   EXPECT_NEAR(a.log_likelihood, b.log_likelihood, 1e-4);
   EXPECT_NEAR(a.parameters.sigma_obs, b.parameters.sigma_obs, 1e-3);
   EXPECT_NEAR(a.parameters.sigma_level, b.parameters.sigma_level, 1e-3);
+  EXPECT_NEAR(a.parameters.own_variance_weight, b.parameters.own_variance_weight, 1e-2);
+  EXPECT_NE(a.parameters.own_variance_weight, 1.0);  // estimated, not left at its default
   const std::vector<ForecastStep> fa = StructuralForecaster::Forecast(a, 7);
   const std::vector<ForecastStep> fb = StructuralForecaster::Forecast(b, 7);
   for (size_t h = 0; h < fa.size(); ++h) {

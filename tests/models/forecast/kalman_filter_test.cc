@@ -94,6 +94,41 @@ TEST(KalmanFilterTest, ForecastOfALocalLevelIsFlatWithGrowingVariance) {
   }
 }
 
+TEST(KalmanFilterTest, OwnVarianceWeightScalesTheOwnVariances) {
+  // w = 0: as if there were no own variances.
+  StructuralParameters<double> ignored = LocalLevelParameters();
+  ignored.own_variance_weight = 0.0;
+  const KalmanFilterResult zero = RunKalmanFilter(LocalLevel(), ignored, kValues, kOwnVariances);
+  const KalmanFilterResult none =
+      RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, {});
+  EXPECT_DOUBLE_EQ(zero.log_likelihood, none.log_likelihood);
+  EXPECT_DOUBLE_EQ(zero.innovation_variances[2], none.innovation_variances[2]);
+  EXPECT_NE(
+      zero.log_likelihood,
+      RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, kOwnVariances).log_likelihood);
+
+  // w = 2.5: the same as own variances 2.5 times as large at w = 1.
+  StructuralParameters<double> weighted = LocalLevelParameters();
+  weighted.own_variance_weight = 2.5;
+  std::vector<double> scaled = kOwnVariances;
+  for (double& v : scaled) v *= 2.5;
+  const KalmanFilterResult a = RunKalmanFilter(LocalLevel(), weighted, kValues, kOwnVariances);
+  const KalmanFilterResult b =
+      RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, scaled);
+  EXPECT_NEAR(a.log_likelihood, b.log_likelihood, 1e-12);
+  EXPECT_NEAR(a.innovation_variances[2], b.innovation_variances[2], 1e-12);
+  // t=2 by hand (see above): F = 0.34 + 0.09 + 2.5 x 0.01.
+  EXPECT_NEAR(a.innovation_variances[1], 0.34 + 0.09 + 0.025, 1e-6);
+
+  // A new observation's own variance is weighted the same way in forecasts.
+  const KalmanForecast plain = ForecastFromFilter(LocalLevel(), weighted, a, 2, 0.0);
+  const KalmanForecast with_own = ForecastFromFilter(LocalLevel(), weighted, a, 2, 0.04);
+  for (int h = 0; h < 2; ++h) {
+    EXPECT_NEAR(with_own.log_variances[h] - plain.log_variances[h], 2.5 * 0.04, 1e-12);
+    EXPECT_DOUBLE_EQ(with_own.signal_variances[h], plain.signal_variances[h]);
+  }
+}
+
 TEST(KalmanFilterTest, TransitionKeepsTheSeasonSummingToZero) {
   StructuralModel model;  // level, slope, 7-day season
   StructuralParameters<double> parameters;
@@ -134,21 +169,25 @@ TEST(KalmanFilterTest, AnalyticGradientMatchesJetsForEveryModelShape) {
     bool missing;
     bool own;
     double phi;
+    double own_weight;
   };
-  const Case cases[] = {{true, 7, true, true, 0.93},  {true, 7, false, false, 1.0},
-                        {false, 7, true, false, 1.0}, {true, 0, true, true, 0.7},
-                        {false, 0, false, true, 1.0}, {true, 4, true, false, 0.99},
-                        {false, 2, true, true, 1.0}};
+  const Case cases[] = {{true, 7, true, true, 0.93, 1.0},  {true, 7, false, false, 1.0, 1.0},
+                        {false, 7, true, false, 1.0, 0.5}, {true, 0, true, true, 0.7, 0.3},
+                        {false, 0, false, true, 1.0, 2.0}, {true, 4, true, false, 0.99, 1.0},
+                        {false, 2, true, true, 1.0, 1.0},  {true, 7, true, true, 0.95, 0.0},
+                        {true, 7, false, true, 0.98, 0.05}};
   for (const Case& c : cases) {
     SCOPED_TRACE("slope " + std::to_string(c.slope) + ", period " + std::to_string(c.period) +
-                 ", missing " + std::to_string(c.missing) + ", own " + std::to_string(c.own));
+                 ", missing " + std::to_string(c.missing) + ", own " + std::to_string(c.own) +
+                 ", w " + std::to_string(c.own_weight));
     StructuralModel model;
     model.has_slope = c.slope;
     model.period = c.period;
     const std::vector<double> values = TestSeries(120, c.missing);
     std::vector<double> own;
     if (c.own) {
-      for (size_t t = 0; t < values.size(); ++t) own.push_back(0.001 * (1 + t % 5));
+      // Comparable with sigma_obs^2 = 0.0064, so that the weight matters.
+      for (size_t t = 0; t < values.size(); ++t) own.push_back(0.002 * (1 + t % 5));
     }
     StructuralParameters<double> parameters;
     parameters.sigma_level = 0.03;
@@ -156,22 +195,29 @@ TEST(KalmanFilterTest, AnalyticGradientMatchesJetsForEveryModelShape) {
     parameters.sigma_seasonal = c.period >= 2 ? 0.01 : 0.0;
     parameters.sigma_obs = 0.08;
     parameters.phi = c.phi;
+    parameters.own_variance_weight = c.own_weight;
     StructuralParameters<Jet> jets;
     jets.sigma_level = Jet(parameters.sigma_level, 0);
     jets.sigma_slope = Jet(parameters.sigma_slope, 1);
     jets.sigma_seasonal = Jet(parameters.sigma_seasonal, 2);
     jets.sigma_obs = Jet(parameters.sigma_obs, 3);
     jets.phi = Jet(parameters.phi, 4);
+    jets.own_variance_weight = Jet(parameters.own_variance_weight, 5);
     const Jet expected = KalmanLogLikelihood(model, jets, values, own);
     double gradient[kStructuralParameterCount] = {};
     const double log_likelihood = KalmanLogLikelihoodGradient(model, parameters, values, own,
                                                               KalmanFilterOptions(), gradient);
     EXPECT_NEAR(log_likelihood, expected.a, 1e-9 * std::abs(expected.a));
     for (int i = 0; i < kStructuralParameterCount; ++i) {
-      // Parameters the model lacks have no gradient.
-      const bool absent = (!c.slope && (i == 1 || i == 4)) || (c.period < 2 && i == 2);
+      // Parameters the model lacks have no gradient, nor has the weight without own variances.
+      const bool absent =
+          (!c.slope && (i == 1 || i == 4)) || (c.period < 2 && i == 2) || (!c.own && i == 5);
       const double want = absent ? 0.0 : expected.v[i];
       EXPECT_NEAR(gradient[i], want, 1e-6 * (1.0 + std::abs(want))) << "parameter " << i;
+    }
+    // The weight's derivative is not trivially 0 where there are own variances.
+    if (c.own) {
+      EXPECT_GT(std::abs(gradient[5]), 1.0);
     }
   }
 }
@@ -192,6 +238,16 @@ TEST(KalmanFilterTest, RefusesBadParameters) {
   parameters = LocalLevelParameters();
   parameters.phi = 1.5;
   EXPECT_THROW(RunKalmanFilter(LocalLevel(), parameters, kValues, {}), std::invalid_argument);
+  parameters = LocalLevelParameters();
+  parameters.own_variance_weight = -0.1;
+  EXPECT_THROW(RunKalmanFilter(LocalLevel(), parameters, kValues, kOwnVariances),
+               std::invalid_argument);
+  parameters.own_variance_weight = std::nan("");
+  EXPECT_THROW(
+      ForecastFromFilter(
+          LocalLevel(), parameters,
+          RunKalmanFilter(LocalLevel(), LocalLevelParameters(), kValues, kOwnVariances), 1, 0.01),
+      std::invalid_argument);
   StructuralModel model;
   model.period = 8;
   EXPECT_THROW(RunKalmanFilter(model, LocalLevelParameters(), kValues, {}), std::invalid_argument);
