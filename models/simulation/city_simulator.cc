@@ -64,9 +64,7 @@ using Series = std::vector<double>;
 
 }  // namespace
 
-bool SimulationOptions::Check() const {
-  return days >= 1 && days <= 3660 && random_events.Check();
-}
+bool SimulationOptions::Check() const { return days >= 1 && days <= 3660 && random_events.Check(); }
 
 std::string SimulationOptions::ScenarioPath() const {
   return scenario_path.empty() ? DataPath("models/simulation/demo_city.json") : scenario_path;

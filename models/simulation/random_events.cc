@@ -30,13 +30,11 @@ bool RandomEventOptions::Check(std::string* why) const {
     return fail("spike multipliers must satisfy 1 < min <= max");
   }
   if (rise_min_days <= kMaxSpikeEventDays || rise_max_days < rise_min_days) {
-    return fail("rise days must satisfy " + std::to_string(kMaxSpikeEventDays) +
-                " < min <= max");
+    return fail("rise days must satisfy " + std::to_string(kMaxSpikeEventDays) + " < min <= max");
   }
   if (spike_min_days < 1 || spike_max_days < spike_min_days ||
       spike_max_days > kMaxSpikeEventDays) {
-    return fail("spike days must satisfy 1 <= min <= max <= " +
-                std::to_string(kMaxSpikeEventDays));
+    return fail("spike days must satisfy 1 <= min <= max <= " + std::to_string(kMaxSpikeEventDays));
   }
   return true;
 }
@@ -48,9 +46,8 @@ std::vector<ScenarioEvent> RandomScenarioEvents(const City& city, const Scenario
   if (!options.Check(&why)) throw InputError("", 0, "random events", why);
   std::vector<std::string> drugs;
   for (const DrugScenario& setting : scenario.drugs) {
-    if (options.drugs.empty() ||
-        std::find(options.drugs.begin(), options.drugs.end(), setting.drug) !=
-            options.drugs.end()) {
+    if (options.drugs.empty() || std::find(options.drugs.begin(), options.drugs.end(),
+                                           setting.drug) != options.drugs.end()) {
       drugs.push_back(setting.drug);
     }
   }

@@ -13,6 +13,7 @@
 #include "models/core/input_error.h"
 #include "models/inversion/estimate_evaluation.h"
 #include "pipeline/cli/number_validators.h"
+#include "pipeline/jobs/alerts_job.h"
 #include "pipeline/store/hdf5_store.h"
 
 namespace wbe::cli {
@@ -82,14 +83,7 @@ void RegisterEvaluateCommand(CLI::App& app) {
                     [](const InjectedEvent& e) { return e.kind == "surge"; });
     if (!args->no_alerts && has_surges && !contents.district_estimates.empty()) {
       const DrugCatalogue catalogue = DrugCatalogue::LoadDefault();
-      ScreeningInputs inputs;
-      inputs.city = &contents.city;
-      inputs.catalogue = &catalogue;
-      inputs.daily_estimates = &contents.district_estimates;
-      inputs.week_estimates = &contents.district_week_estimates;
-      inputs.estimate_flags = &contents.estimate_flags;
-      inputs.measurements = &contents.measurements;
-      inputs.flows = &contents.flows;
+      const ScreeningInputs inputs = ScreeningInputsFor(contents, catalogue);
       try {
         alerts = EvaluateAlerts(inputs, *contents.truth, args->alerts, [](int done, int total) {
           std::fprintf(stderr, "alert replay: week %d of %d\n", done, total);

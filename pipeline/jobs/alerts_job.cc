@@ -21,6 +21,18 @@ bool AlertsJobOptions::Check(std::string* why) const {
   return screening.Check(why);
 }
 
+ScreeningInputs ScreeningInputsFor(const StoreContents& contents, const DrugCatalogue& catalogue) {
+  ScreeningInputs inputs;
+  inputs.city = &contents.city;
+  inputs.catalogue = &catalogue;
+  inputs.daily_estimates = &contents.district_estimates;
+  inputs.week_estimates = &contents.district_week_estimates;
+  inputs.estimate_flags = &contents.estimate_flags;
+  inputs.measurements = &contents.measurements;
+  inputs.flows = &contents.flows;
+  return inputs;
+}
+
 DayIndex ReportMonday(const StoreContents& contents, const std::optional<IsoWeek>& requested,
                       DayIndex today, const std::string& store_path) {
   if (contents.district_estimates.empty()) {
@@ -63,16 +75,8 @@ ScreeningReport ScreenStoreWeek(const StoreContents& contents, const DrugCatalog
   if (!options.Check(&why)) throw std::invalid_argument("alerts options: " + why);
   const DayIndex today = options.today != 0 ? options.today : TodayUtc();
   const DayIndex monday = ReportMonday(contents, options.week, today, store_path);
-  ScreeningInputs inputs;
-  inputs.city = &contents.city;
-  inputs.catalogue = &catalogue;
-  inputs.daily_estimates = &contents.district_estimates;
-  inputs.week_estimates = &contents.district_week_estimates;
-  inputs.estimate_flags = &contents.estimate_flags;
-  inputs.measurements = &contents.measurements;
-  inputs.flows = &contents.flows;
-  ScreeningReport report =
-      ScreenWeek(inputs, monday, options.screening, nullptr, options.threads, progress);
+  ScreeningReport report = ScreenWeek(ScreeningInputsFor(contents, catalogue), monday,
+                                      options.screening, nullptr, options.threads, progress);
   if (report.outlooks.empty()) {
     std::string reasons;
     for (size_t i = 0; i < report.skipped.size() && i < 5; ++i) {

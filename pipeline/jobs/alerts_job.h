@@ -21,6 +21,9 @@ struct AlertsJobOptions {
   bool Check(std::string* why = nullptr) const;
 };
 
+// The screening's view of a store's contents (pointers into `contents`, which must outlive it).
+ScreeningInputs ScreeningInputsFor(const StoreContents& contents, const DrugCatalogue& catalogue);
+
 // The Monday of the week to report: `requested`, checked to have ended (its Sunday before
 // `today` and within the daily district estimates), or the last such week. Throws InputError
 // naming the store when there are no district estimates or the week has not ended.

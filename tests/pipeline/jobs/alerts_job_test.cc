@@ -177,16 +177,8 @@ TEST(AlertEvaluationOnSimulatedCitiesTest, FindsInjectedSurgesWithFewFalseAlerts
     RunEstimateJob(Catalogue(), store, estimate);
     const StoreContents contents = Hdf5Store::Read(store);
     ASSERT_TRUE(contents.truth.has_value());
-    ScreeningInputs inputs;
-    inputs.city = &contents.city;
-    inputs.catalogue = &Catalogue();
-    inputs.daily_estimates = &contents.district_estimates;
-    inputs.week_estimates = &contents.district_week_estimates;
-    inputs.estimate_flags = &contents.estimate_flags;
-    inputs.measurements = &contents.measurements;
-    inputs.flows = &contents.flows;
-    const AlertEvaluation evaluation =
-        EvaluateAlerts(inputs, *contents.truth, AlertEvaluationOptions());
+    const AlertEvaluation evaluation = EvaluateAlerts(ScreeningInputsFor(contents, Catalogue()),
+                                                      *contents.truth, AlertEvaluationOptions());
     std::cout << "seed " << seed << "\n" << evaluation.BriefReport();
     EXPECT_GE(evaluation.scored, 8) << "too few visible surges to score on seed " << seed;
     EXPECT_GE(evaluation.weeks, 90);
