@@ -146,9 +146,13 @@ std::vector<Alert> ScreenSiteSpikes(
     FittedModel fitted;
     const std::pair<std::string, std::string> key{"site:" + s.site_id, s.biomarker};
     try {
-      const auto cached = models != nullptr ? models->find(key) : models->end();
-      if (models != nullptr && !refit && cached != models->end()) {
-        fitted = StructuralForecaster::Refilter(cached->second, train, {});
+      const FittedModel* cached = nullptr;
+      if (models != nullptr && !refit) {
+        const auto it = models->find(key);
+        if (it != models->end()) cached = &it->second;
+      }
+      if (cached != nullptr) {
+        fitted = StructuralForecaster::Refilter(*cached, train, {});
       } else {
         fitted = StructuralForecaster::Fit(train, {}, options.forecast);
         if (models != nullptr) (*models)[key] = fitted;
