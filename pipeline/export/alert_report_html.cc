@@ -258,12 +258,19 @@ std::string AlertWhere(const json& alert) {
   return html;
 }
 
+// The drug in the page's language: the catalogue's Chinese name when the report has one.
+std::string DrugName(const json& item) {
+  const std::string drug = Text(item, "drug");
+  const std::string drug_zh = Text(item, "drug_zh");
+  return Both(drug_zh.empty() ? drug : drug_zh, drug);
+}
+
 std::string AlertWhat(const json& alert) {
   const std::string drug = Text(alert, "drug");
   const std::string biomarker = Text(alert, "biomarker");
-  if (biomarker.empty() || biomarker == drug) return Escaped(drug);
+  if (biomarker.empty() || biomarker == drug) return DrugName(alert);
   if (drug.empty()) return Escaped(biomarker);
-  return Escaped(drug) + " (" + Escaped(biomarker) + ")";
+  return DrugName(alert) + " (" + Escaped(biomarker) + ")";
 }
 
 std::string AlertDays(const json& alert) {
@@ -449,7 +456,8 @@ std::vector<ChartTick> MondayTicks(double first, double last) {
 BilingualLabel SeriesName(const json& series) {
   const std::string group = Text(series, "group_id");
   const std::string drug = Text(series, "drug");
-  return {group + " · " + drug, group + " · " + drug};
+  const std::string drug_zh = Text(series, "drug_zh");
+  return {group + " · " + (drug_zh.empty() ? drug : drug_zh), group + " · " + drug};
 }
 
 std::string OutlookSvg(const json& report, const json& series, const OutlookData& data) {
