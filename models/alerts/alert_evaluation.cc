@@ -130,11 +130,10 @@ AlertEvaluation EvaluateAlerts(const ScreeningInputs& inputs, const GroundTruth&
       const bool spike = detection.kind == "spike";
       const DayIndex during_end = spike ? event.end_day : std::min(event.end_day, window_end);
       for (const SamplingSite& site : inputs.city->sites) {
-        bool sees = false;
-        for (const DistrictPath& path : inputs.city->UpstreamDistricts(site.id)) {
-          sees = sees || inputs.city->districts[path.district_index].id == event.district_id;
+        const std::vector<std::string> upstream = inputs.city->UpstreamDistrictIds(site.id);
+        if (std::find(upstream.begin(), upstream.end(), event.district_id) == upstream.end()) {
+          continue;
         }
-        if (!sees) continue;
         double before = 0.0;
         int before_days = 0;
         for (DayIndex d = event.start_day - 28; d < event.start_day; ++d) {

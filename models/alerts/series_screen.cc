@@ -7,13 +7,13 @@
 #include "models/alerts/reason_text.h"
 #include "models/core/json_number.h"
 #include "models/core/normal_quantile.h"
+#include "models/forecast/backtest.h"
 #include "models/forecast/period_mean_forecast.h"
 
 namespace wbe {
 namespace {
 
 constexpr int kForecastWeeks = 8;
-constexpr double kZ90 = 1.6448536269514722;
 
 std::vector<double> Slice(const std::vector<double>& values, int begin, int end) {
   std::vector<double> out(static_cast<size_t>(end - begin), std::nan(""));

@@ -11,14 +11,6 @@
 namespace wbe {
 namespace {
 
-std::string UpstreamIds(const City& city, const std::string& site_id) {
-  std::vector<std::string> ids;
-  for (const DistrictPath& path : city.UpstreamDistricts(site_id)) {
-    ids.push_back(city.districts[path.district_index].id);
-  }
-  return JoinStrings(ids, ",");
-}
-
 std::string DayList(const std::vector<DayIndex>& days) {
   std::vector<std::string> text;
   for (const DayIndex d : days) text.push_back(FormatIsoDate(d));
@@ -70,7 +62,7 @@ std::vector<Alert> ScreenSites(const City& city, const DrugCatalogue& catalogue,
       }
     }
     if (sampled_weeks_before.empty() && week_results.empty()) continue;  // not a reporting site
-    const std::string districts = UpstreamIds(city, site.id);
+    const std::string districts = JoinStrings(city.UpstreamDistrictIds(site.id), ",");
 
     // New substance.
     if (static_cast<int>(sampled_weeks_before.size()) >= options.new_substance_min_sampled_weeks) {

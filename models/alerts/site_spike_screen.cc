@@ -30,11 +30,8 @@ struct Candidate {
 };
 
 std::set<std::string> Catchment(const City& city, const std::string& site_id) {
-  std::set<std::string> ids;
-  for (const DistrictPath& path : city.UpstreamDistricts(site_id)) {
-    ids.insert(city.districts[path.district_index].id);
-  }
-  return ids;
+  const std::vector<std::string> ids = city.UpstreamDistrictIds(site_id);
+  return {ids.begin(), ids.end()};
 }
 
 bool StrictSubset(const std::set<std::string>& inner, const std::set<std::string>& outer) {

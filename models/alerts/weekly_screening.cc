@@ -21,8 +21,7 @@ std::set<std::string> SitesSeeing(const City& city, const std::string& district_
   const std::vector<std::string> members = SplitStrings(district_ids, ',');
   std::set<std::string> sites;
   for (const SamplingSite& site : city.sites) {
-    for (const DistrictPath& path : city.UpstreamDistricts(site.id)) {
-      const std::string& id = city.districts[path.district_index].id;
+    for (const std::string& id : city.UpstreamDistrictIds(site.id)) {
       if (std::find(members.begin(), members.end(), id) != members.end()) {
         sites.insert(site.id);
         break;

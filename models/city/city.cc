@@ -141,6 +141,14 @@ const SamplingSite* City::FindSite(const std::string& id) const {
   return nullptr;
 }
 
+std::vector<std::string> City::UpstreamDistrictIds(const std::string& site_id) const {
+  std::vector<std::string> ids;
+  for (const DistrictPath& path : UpstreamDistricts(site_id)) {
+    ids.push_back(districts[path.district_index].id);
+  }
+  return ids;
+}
+
 std::vector<DistrictPath> City::UpstreamDistricts(const std::string& site_id) const {
   const SamplingSite* site = FindSite(site_id);
   if (site == nullptr) throw InputError("", 0, "site", "unknown sampling site '" + site_id + "'");

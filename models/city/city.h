@@ -65,6 +65,8 @@ struct City {
 
   // Districts upstream of (or at) the site's node, with their path hours by sewer type.
   std::vector<DistrictPath> UpstreamDistricts(const std::string& site_id) const;
+  // The same districts' ids, in City order.
+  std::vector<std::string> UpstreamDistrictIds(const std::string& site_id) const;
   // Sum of the populations of the upstream districts.
   double PopulationServed(const std::string& site_id) const;
   // Population-weighted mean travel time to the site, hours.

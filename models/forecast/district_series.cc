@@ -7,11 +7,10 @@
 #include <utility>
 
 #include "models/core/median.h"
+#include "models/forecast/backtest.h"
 
 namespace wbe {
 namespace {
-
-constexpr double kZ90Interval = 1.6448536269514722;
 
 // rows: one group and drug, sorted by start_day, all of the period's length.
 DistrictSeries BuildOne(const std::vector<const DistrictEstimate*>& rows, int step_days) {
@@ -76,7 +75,7 @@ int DistrictSeries::StepOfDay(DayIndex day) const {
 
 double LogIntervalVariance(double p05, double p95) {
   if (!(p05 > 0.0) || !(p95 >= p05) || !std::isfinite(p95)) return std::nan("");
-  const double sd = (std::log(p95) - std::log(p05)) / (2.0 * kZ90Interval);
+  const double sd = (std::log(p95) - std::log(p05)) / (2.0 * kZ90);
   return sd * sd;
 }
 

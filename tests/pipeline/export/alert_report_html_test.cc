@@ -4,32 +4,17 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
+#include "tests/pipeline/export/markup_text.h"
 
 namespace wbe {
 namespace {
 
 using nlohmann::json;
 
-// True when `word` stands alone (not inside a longer word such as "dominant" or "info").
-bool HasWord(const std::string& text, const std::string& word) {
-  auto is_letter = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; };
-  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
-    const bool starts = at == 0 || !is_letter(text[at - 1]);
-    const size_t end = at + word.size();
-    const bool ends = end == text.size() || !is_letter(text[end]);
-    if (starts && ends) return true;
-  }
-  return false;
-}
-
-int CountOf(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++count;
-  }
-  return count;
-}
+using wbe::testing::CountOf;
+using wbe::testing::HasWord;
 
 json History(int days, double level) {
   json history = json::array();
