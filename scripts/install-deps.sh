@@ -11,7 +11,13 @@ packages=(
   python3 python3-jsonschema python3-numpy python3-scipy python3-statsmodels
   clang libclang-rt-14-dev
   curl jq
+  chromium fonts-noto-cjk
 )
+# The dashboard's charting library comes from npm: Node.js and npm, unless the machine has them
+# already (some ship Node.js from elsewhere, whose npm Debian's package would clash with).
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

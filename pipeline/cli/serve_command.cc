@@ -50,6 +50,10 @@ void RegisterServeCommand(CLI::App& app) {
   cmd->add_option("--alerts-schedule", server.alerts_schedule,
                   "When the weekly alert report is made, in local time: a day and HH:MM like "
                   "\"MON 08:00\" (the default), or \"off\"; it goes to DATA/reports");
+  cmd->add_option("--dashboard-dir", server.dashboard_dir,
+                  "Folder of the dashboard's pages, served at /app/ (default: the copy the build "
+                  "made)")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--webhook", server.alert_webhooks,
                   "http:// URL the weekly report's JSON is POSTed to; repeatable (https is not "
                   "supported)");
@@ -86,6 +90,7 @@ void RegisterServeCommand(CLI::App& app) {
       if (cmd->count("--draws")) merged.estimate_draws = flags.estimate_draws;
       if (cmd->count("--access-log")) merged.access_log = flags.access_log;
       if (cmd->count("--alerts-schedule")) merged.alerts_schedule = flags.alerts_schedule;
+      if (cmd->count("--dashboard-dir")) merged.dashboard_dir = flags.dashboard_dir;
       if (cmd->count("--webhook")) merged.alert_webhooks = flags.alert_webhooks;
       if (cmd->count("--webhook-attempts")) merged.webhook_attempts = flags.webhook_attempts;
       if (cmd->count("--webhook-retry-delay-ms")) {

@@ -116,6 +116,10 @@ class ApiRequestHandler : public Poco::Net::HTTPRequestHandler {
 
  private:
   void Dispatch(ApiExchange& exchange) {
+    if (context_->dashboard && DashboardFiles::Handles(exchange.path())) {
+      context_->dashboard->Serve(exchange);
+      return;
+    }
     const RouteMatch match = routes_->Match(exchange.method(), exchange.path());
     if (!match.path_known) throw HttpError(404, "no such resource: " + exchange.path());
     if (match.route == nullptr) {

@@ -14,6 +14,7 @@
 #include "pipeline/audit/audit_log.h"
 #include "pipeline/auth/api_token_store.h"
 #include "pipeline/jobs/demo_server_setup.h"
+#include "pipeline/server/dashboard_files.h"
 #include "pipeline/server/wbe_http_server.h"
 #include "pipeline/service/alert_scheduler.h"
 #include "pipeline/service/data_service.h"
@@ -101,6 +102,11 @@ int ServeApplication::main(const std::vector<std::string>&) {
         StartAlertScheduler(options, catalogue, service.get());
     Say("listening on http://" + options.bind_address + ":" + std::to_string(server.port()) +
         "/api/v1 (data " + options.data_dir + "; stop with Ctrl-C or SIGTERM)");
+    const DashboardFiles dashboard(options.dashboard_dir);
+    Say(dashboard.available() ? "dashboard at http://" + options.bind_address + ":" +
+                                    std::to_string(server.port()) + "/app/"
+                              : "no dashboard: " + dashboard.root() +
+                                    " has no index.html (build with Node.js and npm installed)");
     waitForTerminationRequest();
     Say("stopping: letting requests in progress finish");
     server.Stop();

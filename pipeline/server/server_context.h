@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "pipeline/audit/audit_log.h"
 #include "pipeline/auth/api_token_store.h"
 #include "pipeline/server/access_log.h"
+#include "pipeline/server/dashboard_files.h"
 #include "pipeline/server/server_options.h"
 #include "pipeline/service/data_service.h"
 
@@ -19,6 +21,7 @@ struct ServerContext {
   AccessLog* access_log = nullptr;
   std::string openapi_json;  // served at /api/v1/openapi.json
   std::string spool_dir;     // DATA_DIR/tmp/uploads: request bodies while they are read
+  std::optional<DashboardFiles> dashboard;  // the pages at /app/
 };
 
 }  // namespace wbe

@@ -89,6 +89,8 @@ void LoadServerConfig(const std::string& path, ServerOptions* options) {
       integer(&options->estimate_draws);
     } else if (key == "access_log") {
       text(&options->access_log);
+    } else if (key == "dashboard_dir") {
+      text(&options->dashboard_dir);
     } else if (key == "alerts_schedule") {
       text(&options->alerts_schedule);
     } else if (key == "alert_webhooks") {

@@ -27,6 +27,8 @@ struct ServerOptions {
   int webhook_attempts = 4;                   // in all, the first included
   int webhook_retry_delay_ms = 2000;          // before the 2nd attempt; doubles after each
   int webhook_timeout_s = 10;                 // connect, send and receive, each
+  // The dashboard's pages; empty: WBE_DASHBOARD_DIR, else the copy the build made.
+  std::string dashboard_dir;
 
   bool Check(std::string* why = nullptr) const;
 };

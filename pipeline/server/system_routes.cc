@@ -18,6 +18,11 @@ void AddSystemRoutes(RouteTable* routes, const ServerContext* context) {
   routes->Add({"GET", "/api/v1/openapi.json", true, {}, [context](ApiExchange& e) {
                  e.SendBytes(200, "application/json; charset=utf-8", context->openapi_json);
                }});
+  // Who the token belongs to: the dashboard signs in with it and shows what the role allows.
+  routes->Add({"GET", "/api/v1/whoami", false, {Role::kLab, Role::kAnalyst}, [](ApiExchange& e) {
+                 const Principal& caller = e.Caller();
+                 e.SendJson(200, {{"name", caller.name}, {"role", RoleName(caller.role)}});
+               }});
   routes->Add(
       {"GET", "/api/v1/jobs/{id}", false, {Role::kLab, Role::kAnalyst}, [context](ApiExchange& e) {
          const auto job = context->service->jobs().Find(e.PathParam("id"));

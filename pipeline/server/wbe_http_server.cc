@@ -23,6 +23,7 @@ WbeHttpServer::WbeHttpServer(const ServerOptions& options, DataService* service,
   context_.tokens = tokens;
   context_.audit = audit;
   context_.spool_dir = (fs::path(options.data_dir) / "tmp" / "uploads").string();
+  context_.dashboard.emplace(options.dashboard_dir);
   context_.openapi_json = ReadWholeFile(DataPath("data-schemas/openapi.json"), "OpenAPI document");
   const std::string access_path =
       options.access_log.empty() ? (fs::path(options.data_dir) / "logs" / "access.jsonl").string()

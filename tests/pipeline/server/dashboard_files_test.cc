@@ -1,0 +1,167 @@
+// The dashboard's pages at /app/ and GET /api/v1/whoami, on an in-process server over an empty
+// data directory and a small pages folder made by the test.
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "models/catalogue/drug_catalogue.h"
+#include "pipeline/audit/audit_log.h"
+#include "pipeline/auth/api_token_store.h"
+#include "pipeline/server/wbe_http_server.h"
+#include "pipeline/service/data_service.h"
+
+namespace wbe {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Reply {
+  int status = 0;
+  std::string content_type;
+  std::string location;
+  std::string body;
+  json Json() const { return json::parse(body, nullptr, /*allow_exceptions=*/false); }
+};
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+class DashboardFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(WBE_BINARY_DIR) / "test-output" / "dashboard-files" /
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(root_);
+    pages_ = root_ / "www";
+    WriteFile(pages_ / "index.html", "<!doctype html><title>wbe</title>");
+    WriteFile(pages_ / "js" / "main.js", "export const x = 1;");
+    WriteFile(pages_ / "messages" / "en.json", "{\"nav.overview\": \"Overview\"}");
+    WriteFile(pages_ / "vendor" / "echarts.min.js", "/* chart library */");
+    WriteFile(root_ / "secret.txt", "not for the web");
+    const fs::path data = root_ / "data";
+    fs::create_directories(data);
+    catalogue_ = std::make_unique<DrugCatalogue>(DrugCatalogue::LoadDefault());
+    tokens_ = std::make_unique<ApiTokenStore>(data.string());
+    token_["lab"] = tokens_->Create("lab-1", Role::kLab, "test");
+    token_["analyst"] = tokens_->Create("analyst-1", Role::kAnalyst, "test");
+    token_["admin"] = tokens_->Create("admin-1", Role::kAdmin, "test");
+    audit_ = std::make_unique<AuditLog>(AuditLog::PathFor(data.string()));
+    DataServiceOptions service_options;
+    service_options.data_dir = data.string();
+    service_options.estimate_draws = 50;
+    service_ = DataService::Open(service_options, *catalogue_);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    server_.reset();
+    if (service_) service_->Shutdown();
+  }
+
+  void Start(const std::string& dashboard_dir) {
+    ServerOptions options;
+    options.port = 0;
+    options.data_dir = (root_ / "data").string();
+    options.threads = 4;
+    options.max_in_flight = 3;
+    options.alerts_schedule = "off";
+    options.dashboard_dir = dashboard_dir;
+    server_ = std::make_unique<WbeHttpServer>(options, service_.get(), tokens_.get(), audit_.get());
+    server_->Start();
+  }
+
+  Reply Send(const std::string& method, const std::string& uri, const std::string& who = "") {
+    Poco::Net::HTTPClientSession session("127.0.0.1", server_->port());
+    session.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!who.empty()) request.set("Authorization", "Bearer " + token_.at(who));
+    if (method == "POST") request.setContentLength(0);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    Reply reply;
+    reply.status = static_cast<int>(response.getStatus());
+    reply.content_type = response.getContentType();
+    reply.location = response.get("Location", "");
+    Poco::StreamCopier::copyToString(in, reply.body);
+    return reply;
+  }
+
+  fs::path root_;
+  fs::path pages_;
+  std::unique_ptr<DrugCatalogue> catalogue_;
+  std::unique_ptr<ApiTokenStore> tokens_;
+  std::map<std::string, std::string> token_;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<DataService> service_;
+  std::unique_ptr<WbeHttpServer> server_;
+};
+
+TEST_F(DashboardFilesTest, TheRootRedirectsToTheDashboardWhichServesItsFilesWithTheirTypes) {
+  Start(pages_.string());
+  for (const char* uri : {"/", "/app"}) {
+    const Reply redirect = Send("GET", uri);
+    EXPECT_EQ(redirect.status, 302) << uri;
+    EXPECT_EQ(redirect.location, "/app/") << uri;
+  }
+  const Reply index = Send("GET", "/app/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(index.body, "<!doctype html><title>wbe</title>");
+  const Reply script = Send("GET", "/app/js/main.js");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");  // ES modules need it
+  const Reply messages = Send("GET", "/app/messages/en.json");
+  EXPECT_EQ(messages.Json().value("nav.overview", ""), "Overview");
+  EXPECT_EQ(Send("GET", "/app/vendor/echarts.min.js").body, "/* chart library */");
+}
+
+TEST_F(DashboardFilesTest, NothingOutsideThePagesFolderIsServed) {
+  Start(pages_.string());
+  for (const char* uri :
+       {"/app/../secret.txt", "/app/%2e%2e/secret.txt", "/app/js/../../secret.txt",
+        "/app/%2e%2e%2fsecret.txt", "/app/no-such-file.js", "/app/js/"}) {
+    const Reply reply = Send("GET", uri);
+    EXPECT_EQ(reply.status, 404) << uri;
+    EXPECT_EQ(reply.body.find("not for the web"), std::string::npos) << uri;
+  }
+  EXPECT_EQ(Send("POST", "/app/index.html").status, 405);
+}
+
+TEST_F(DashboardFilesTest, AMissingDashboardSaysHowToBuildIt) {
+  Start((root_ / "no-pages-here").string());
+  const Reply reply = Send("GET", "/app/");
+  EXPECT_EQ(reply.status, 404);
+  EXPECT_NE(reply.Json()["error"].value("message", "").find("dashboard is not built"),
+            std::string::npos)
+      << reply.body;
+  EXPECT_EQ(Send("GET", "/api/v1/health").status, 200);  // the API is unaffected
+}
+
+TEST_F(DashboardFilesTest, WhoamiNamesTheTokensHolderAndRole) {
+  Start(pages_.string());
+  for (const auto& [who, name] : std::map<std::string, std::string>{
+           {"lab", "lab-1"}, {"analyst", "analyst-1"}, {"admin", "admin-1"}}) {
+    const Reply reply = Send("GET", "/api/v1/whoami", who);
+    ASSERT_EQ(reply.status, 200) << who;
+    EXPECT_EQ(reply.Json().value("name", ""), name);
+    EXPECT_EQ(reply.Json().value("role", ""), who);
+  }
+  EXPECT_EQ(Send("GET", "/api/v1/whoami").status, 401);
+}
+
+}  // namespace
+}  // namespace wbe
