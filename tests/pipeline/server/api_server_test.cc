@@ -231,7 +231,8 @@ bool AllowedByContract(const std::string& method, const std::string& pattern,
                                                     "/api/v1/methods",
                                                     "/api/v1/methods/{name}",
                                                     "/api/v1/jobs/{id}",
-                                                    "/api/v1/flows"};
+                                                    "/api/v1/flows",
+                                                    "/api/v1/whoami"};
     return method == "GET" && kLabReads.count(pattern) > 0;
   }
   return false;
@@ -1163,7 +1164,8 @@ TEST_F(ApiServerTest, ErrorsAreJsonWithTheRightStatus) {
   EXPECT_EQ(Get("/api/v1/audit", "analyst").status, 403);
 
   EXPECT_EQ(Get("/api/v1/no-such-thing", "admin").status, 404);
-  EXPECT_EQ(Get("/", "").status, 404);
+  EXPECT_EQ(Get("/nothing-here", "").status, 404);
+  EXPECT_EQ(Get("/", "").status, 302);  // to the dashboard at /app/
   EXPECT_EQ(Get("/api/v1/batches/NO-SUCH-BATCH", "admin").status, 404);
   EXPECT_EQ(Get("/api/v1/batches/NO-SUCH-BATCH/raw", "lab1").status, 404);
   EXPECT_EQ(Get("/api/v1/jobs/no-such-job", "analyst").status, 404);
