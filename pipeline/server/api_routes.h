@@ -14,6 +14,7 @@ void AddFlowRoutes(RouteTable* routes, const ServerContext* context);    // dail
 void AddQueryRoutes(RouteTable* routes, const ServerContext* context);   // measurements, estimates
 void AddAdminRoutes(RouteTable* routes, const ServerContext* context);   // tokens, audit, methods
 void AddReportRoutes(RouteTable* routes, const ServerContext* context);  // alerts, forecasts
+void AddSeriesRoutes(RouteTable* routes, const ServerContext* context);  // estimates as columns
 
 RouteTable BuildApiRoutes(const ServerContext* context);
 

@@ -12,6 +12,7 @@ list(APPEND WBE_PIPELINE_SRCS
   ${CMAKE_CURRENT_LIST_DIR}/request_body.cc
   ${CMAKE_CURRENT_LIST_DIR}/route_table.cc
   ${CMAKE_CURRENT_LIST_DIR}/serve_application.cc
+  ${CMAKE_CURRENT_LIST_DIR}/series_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/server_options.cc
   ${CMAKE_CURRENT_LIST_DIR}/system_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/upload_spool.cc

@@ -40,6 +40,7 @@ RouteTable BuildApiRoutes(const ServerContext* context) {
   AddQueryRoutes(&routes, context);
   AddAdminRoutes(&routes, context);
   AddReportRoutes(&routes, context);
+  AddSeriesRoutes(&routes, context);
   return routes;
 }
 

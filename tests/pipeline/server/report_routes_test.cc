@@ -1,6 +1,7 @@
-// GET /api/v1/alerts, /api/v1/forecasts and /api/v1/reports/{week} on an in-process server over
-// a simulated data directory whose district estimates the data service made.
+// GET /api/v1/alerts, /api/v1/forecasts, /api/v1/reports/{week} and /api/v1/series on an
+// in-process server over a simulated data directory whose district estimates the service made.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -279,6 +280,56 @@ TEST_F(ReportRoutesTest, AnalystsAndAdminsMayReadReportsLabsMayNot) {
     EXPECT_EQ(Get(uri, "analyst").status, 200) << uri;
     EXPECT_EQ(Get(uri, "admin").status, 200) << uri;
   }
+}
+
+// The columns hold exactly the rows /estimates gives, each in its group's array at its date.
+TEST_F(ReportRoutesTest, SeriesAreTheDistrictEstimatesAsColumns) {
+  for (const std::string period : {"day", "week"}) {
+    const json rows =
+        Get("/api/v1/estimates?level=district&drug=methamphetamine&period=" + period, "analyst")
+            .Json();
+    const Reply reply = Get("/api/v1/series?drug=methamphetamine&period=" + period, "analyst");
+    ASSERT_EQ(reply.status, 200) << reply.body;
+    const json series = reply.Json();
+    EXPECT_EQ(series["unit"], "mg/day/1000 inhabitants");
+    const json& dates = series["dates"];
+    std::map<std::string, const json*> group_of;
+    for (const json& g : series["groups"]) {
+      group_of[g["group_id"].get<std::string>()] = &g;
+      EXPECT_EQ(g["median"].size(), dates.size());
+      EXPECT_FALSE(g["provenance"]["batch_ids"].empty());
+    }
+    ASSERT_FALSE(rows["estimates"].empty());
+    size_t values = 0;
+    for (const json& row : rows["estimates"]) {
+      const std::string id = row["group_id"];
+      ASSERT_TRUE(group_of.count(id)) << id;
+      const auto at = std::find(dates.begin(), dates.end(), row["start_date"]) - dates.begin();
+      ASSERT_LT(static_cast<size_t>(at), dates.size()) << row["start_date"];
+      const json& value = row["consumption_mg_per_day_per_1000"];
+      EXPECT_EQ((*group_of[id])["median"][at], value["median"]) << id << " " << row["start_date"];
+      EXPECT_EQ((*group_of[id])["p05"][at], value["p05"]) << id << " " << row["start_date"];
+      EXPECT_EQ((*group_of[id])["p95"][at], value["p95"]) << id << " " << row["start_date"];
+      ++values;
+    }
+    size_t cells = 0;
+    for (const auto& [id, g] : group_of) {
+      for (const json& v : (*g)["median"]) cells += v.is_null() ? 0 : 1;
+    }
+    EXPECT_EQ(cells, values) << "a value in the columns that is not a row of /estimates";
+    // Smaller than the rows: the point of the route.
+    EXPECT_LT(
+        reply.body.size() * 4,
+        Get("/api/v1/estimates?level=district&drug=methamphetamine&period=" + period, "analyst")
+            .body.size());
+  }
+  const json users =
+      Get("/api/v1/series?drug=ketamine&measure=users&from=2026-01-01", "analyst").Json();
+  EXPECT_EQ(users["unit"], "users");
+  EXPECT_EQ(Get("/api/v1/series", "analyst").status, 422);
+  EXPECT_EQ(Get("/api/v1/series?drug=methamphetamine&measure=doses", "analyst").status, 422);
+  EXPECT_EQ(Get("/api/v1/series?drug=methamphetamine&period=month", "analyst").status, 422);
+  EXPECT_EQ(Get("/api/v1/series?drug=methamphetamine", "lab").status, 403);
 }
 
 TEST_F(ReportRoutesTest, AStoreWithoutDistrictEstimatesSays404) {
