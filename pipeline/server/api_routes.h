@@ -15,6 +15,7 @@ void AddQueryRoutes(RouteTable* routes, const ServerContext* context);   // meas
 void AddAdminRoutes(RouteTable* routes, const ServerContext* context);   // tokens, audit, methods
 void AddReportRoutes(RouteTable* routes, const ServerContext* context);  // alerts, forecasts
 void AddSeriesRoutes(RouteTable* routes, const ServerContext* context);  // estimates as columns
+void AddDrugRoutes(RouteTable* routes, const ServerContext* context);    // the catalogue's drugs
 
 RouteTable BuildApiRoutes(const ServerContext* context);
 

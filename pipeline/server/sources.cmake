@@ -7,6 +7,7 @@ list(APPEND WBE_PIPELINE_SRCS
   ${CMAKE_CURRENT_LIST_DIR}/batch_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/city_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/dashboard_files.cc
+  ${CMAKE_CURRENT_LIST_DIR}/drug_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/flow_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/query_routes.cc
   ${CMAKE_CURRENT_LIST_DIR}/request_body.cc

@@ -41,6 +41,7 @@ RouteTable BuildApiRoutes(const ServerContext* context) {
   AddAdminRoutes(&routes, context);
   AddReportRoutes(&routes, context);
   AddSeriesRoutes(&routes, context);
+  AddDrugRoutes(&routes, context);
   return routes;
 }
 

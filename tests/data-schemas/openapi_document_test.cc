@@ -88,6 +88,7 @@ const std::vector<ExpectedOperation>& ExpectedOperations() {
       {"/api/v1/measurements", "get", kAllRoles},
       {"/api/v1/estimates", "get", kAnalystAdmin},
       {"/api/v1/series", "get", kAnalystAdmin},
+      {"/api/v1/drugs", "get", kAllRoles},
       {"/api/v1/alerts", "get", kAnalystAdmin},
       {"/api/v1/forecasts", "get", kAnalystAdmin},
       {"/api/v1/reports/{week}", "get", kAnalystAdmin},

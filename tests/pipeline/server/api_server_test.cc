@@ -232,7 +232,8 @@ bool AllowedByContract(const std::string& method, const std::string& pattern,
                                                     "/api/v1/methods/{name}",
                                                     "/api/v1/jobs/{id}",
                                                     "/api/v1/flows",
-                                                    "/api/v1/whoami"};
+                                                    "/api/v1/whoami",
+                                                    "/api/v1/drugs"};
     return method == "GET" && kLabReads.count(pattern) > 0;
   }
   return false;

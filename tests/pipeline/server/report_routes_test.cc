@@ -332,6 +332,33 @@ TEST_F(ReportRoutesTest, SeriesAreTheDistrictEstimatesAsColumns) {
   EXPECT_EQ(Get("/api/v1/series?drug=methamphetamine", "lab").status, 403);
 }
 
+// The drug pickers' list: the whole catalogue, flagged by what the store has estimates for.
+TEST_F(ReportRoutesTest, DrugsAreTheCatalogueWithWhatTheStoreEstimated) {
+  const Reply reply = Get("/api/v1/drugs", "lab");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  const json drugs = reply.Json()["drugs"];
+  ASSERT_EQ(drugs.size(), catalogue_->drugs().size());
+  const Reply rows = Get("/api/v1/estimates?level=district&period=week", "analyst");
+  ASSERT_EQ(rows.status, 200) << rows.body.substr(0, 300);
+  const json rows_json = rows.Json();
+  ASSERT_TRUE(rows_json.contains("estimates")) << rows.body.substr(0, 300);
+  std::set<std::string> estimated;
+  for (const json& row : rows_json["estimates"]) estimated.insert(row["drug"].get<std::string>());
+  std::set<std::string> flagged;
+  for (const json& d : drugs) {
+    const Drug& drug = catalogue_->GetDrug(d["name"]);
+    if (d["district_estimates"].get<bool>()) flagged.insert(drug.name);
+    EXPECT_EQ(d["consumption_estimated"], drug.PreferredRoute().excretion_fraction.known())
+        << drug.name;
+    EXPECT_EQ(d["preferred_biomarker"], drug.PreferredRoute().biomarker) << drug.name;
+  }
+  EXPECT_EQ(flagged, estimated);
+  const auto meth = std::find_if(drugs.begin(), drugs.end(),
+                                 [](const json& d) { return d["name"] == "methamphetamine"; });
+  ASSERT_NE(meth, drugs.end());
+  EXPECT_EQ((*meth)["name_zh"], "甲基苯丙胺");
+}
+
 TEST_F(ReportRoutesTest, AStoreWithoutDistrictEstimatesSays404) {
   const fs::path empty_dir = *root_ / "empty";
   fs::create_directories(empty_dir);

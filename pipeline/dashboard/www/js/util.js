@@ -1,12 +1,14 @@
 // Shared data helpers for the estimate pages.
 import { isZh } from './i18n.js';
 
-// Drugs of the week's screening, with their Chinese names (from /forecasts, cached).
+// The drugs the store has district estimates for, with their Chinese names (from /drugs,
+// which is cheap: the weekly report behind /forecasts takes seconds after every new snapshot).
 export async function drugList(api) {
-  const f = await api.cached('forecasts');
-  const seen = new Map();
-  for (const s of f.series) if (!seen.has(s.drug)) seen.set(s.drug, s.drug_zh || s.drug);
-  return [...seen.entries()].map(([id, zh]) => ({ id, zh })).sort((a, b) => a.id.localeCompare(b.id));
+  const { drugs } = await api.cached('drugs');
+  const estimated = drugs.filter(d => d.district_estimates);
+  return (estimated.length ? estimated : drugs)
+    .map(d => ({ id: d.name, zh: d.name_zh }))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 export function drugLabel(drug) {
