@@ -5,8 +5,10 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 
+#include <Poco/InflatingStream.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -30,6 +32,7 @@ struct Reply {
   int status = 0;
   std::string content_type;
   std::string location;
+  std::string content_encoding;
   std::string body;
   json Json() const { return json::parse(body, nullptr, /*allow_exceptions=*/false); }
 };
@@ -50,6 +53,10 @@ class DashboardFilesTest : public ::testing::Test {
     WriteFile(pages_ / "js" / "main.js", "export const x = 1;");
     WriteFile(pages_ / "messages" / "en.json", "{\"nav.overview\": \"Overview\"}");
     WriteFile(pages_ / "vendor" / "echarts.min.js", "/* chart library */");
+    std::string big = "/* a library large enough to be compressed */\n";
+    for (int i = 0; i < 400; ++i)
+      big += "export const value" + std::to_string(i) + " = " + std::to_string(i * i) + ";\n";
+    WriteFile(pages_ / "vendor" / "big.js", big);
     WriteFile(root_ / "secret.txt", "not for the web");
     const fs::path data = root_ / "data";
     fs::create_directories(data);
@@ -83,12 +90,14 @@ class DashboardFilesTest : public ::testing::Test {
     server_->Start();
   }
 
-  Reply Send(const std::string& method, const std::string& uri, const std::string& who = "") {
+  Reply Send(const std::string& method, const std::string& uri, const std::string& who = "",
+             const std::string& accept_encoding = "") {
     Poco::Net::HTTPClientSession session("127.0.0.1", server_->port());
     session.setTimeout(Poco::Timespan(30, 0));
     Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
     if (!who.empty()) request.set("Authorization", "Bearer " + token_.at(who));
     if (method == "POST") request.setContentLength(0);
+    if (!accept_encoding.empty()) request.set("Accept-Encoding", accept_encoding);
     session.sendRequest(request);
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);
@@ -96,6 +105,7 @@ class DashboardFilesTest : public ::testing::Test {
     reply.status = static_cast<int>(response.getStatus());
     reply.content_type = response.getContentType();
     reply.location = response.get("Location", "");
+    reply.content_encoding = response.get("Content-Encoding", "");
     Poco::StreamCopier::copyToString(in, reply.body);
     return reply;
   }
@@ -127,6 +137,38 @@ TEST_F(DashboardFilesTest, TheRootRedirectsToTheDashboardWhichServesItsFilesWith
   const Reply messages = Send("GET", "/app/messages/en.json");
   EXPECT_EQ(messages.Json().value("nav.overview", ""), "Overview");
   EXPECT_EQ(Send("GET", "/app/vendor/echarts.min.js").body, "/* chart library */");
+}
+
+std::string Gunzip(const std::string& compressed) {
+  std::istringstream in(compressed);
+  Poco::InflatingInputStream inflate(in, Poco::InflatingStreamBuf::STREAM_GZIP);
+  std::string out;
+  Poco::StreamCopier::copyToString(inflate, out);
+  return out;
+}
+
+TEST_F(DashboardFilesTest, LargeTextGoesGzippedToClientsThatAcceptIt) {
+  Start(pages_.string());
+  const Reply plain = Send("GET", "/app/vendor/big.js");
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.content_encoding, "");
+  ASSERT_GT(plain.body.size(), 2048u);
+  for (const char* accept : {"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "*"}) {
+    const Reply zipped = Send("GET", "/app/vendor/big.js", "", accept);
+    EXPECT_EQ(zipped.content_encoding, "gzip") << accept;
+    EXPECT_LT(zipped.body.size() * 3, plain.body.size()) << accept;
+    EXPECT_EQ(Gunzip(zipped.body), plain.body) << accept;
+  }
+  for (const char* refuses : {"identity", "gzip;q=0", "br"}) {
+    const Reply reply = Send("GET", "/app/vendor/big.js", "", refuses);
+    EXPECT_EQ(reply.content_encoding, "") << refuses;
+    EXPECT_EQ(reply.body, plain.body) << refuses;
+  }
+  // The API's JSON too; small bodies are not worth it.
+  const Reply api = Send("GET", "/api/v1/openapi.json", "", "gzip");
+  EXPECT_EQ(api.content_encoding, "gzip");
+  EXPECT_EQ(nlohmann::json::parse(Gunzip(api.body)).value("openapi", ""), "3.0.3");
+  EXPECT_EQ(Send("GET", "/app/js/main.js", "", "gzip").content_encoding, "");
 }
 
 TEST_F(DashboardFilesTest, NothingOutsideThePagesFolderIsServed) {
