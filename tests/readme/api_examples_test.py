@@ -74,6 +74,10 @@ def main():
                 "\n403\n",
                 '"role": "lab"',
                 '"action":"POST /api/v1/tokens"',
+                '"role":"lab"',                      # whoami
+                "甲基苯丙胺",                         # the drugs, by their Chinese names
+                '"unit":"mg/day/1000 inhabitants"',  # /series
+                "200 text/html; charset=utf-8",      # the dashboard's page
             ]
             missing = [e for e in expected if e not in output]
             if missing:

@@ -264,6 +264,10 @@ async function analystSteps(page, base, tokens) {
   eq(csvRows.map(f => f[iDate]), est.map(e => e.start_date), 'CSV days = API days');
   eq(csvRows.map(f => round(Number(f[iMedian]))), est.map(e => round(val(e, 'median'))), 'CSV medians = API medians');
   check(csvRows.every(f => f[iGroup] === group), 'CSV rows are the group\'s');
+  const iBatches = header.indexOf('provenance.batch_ids'), iCatalogue = header.indexOf('provenance.catalogue_version');
+  check(iBatches >= 0 && iCatalogue >= 0, `CSV header has the provenance: ${lines[0]}`);
+  eq(csvRows.map(f => f[iBatches]), est.map(e => String(e.provenance.batch_ids).split(',').filter(Boolean).join(' ')), 'CSV batch ids = API provenance');
+  eq(csvRows.map(f => f[iCatalogue]), est.map(e => e.provenance.catalogue_version), 'CSV catalogue version = API provenance');
   await shot(page, 'district.png');
 
   step = 'analyst: alert markers';

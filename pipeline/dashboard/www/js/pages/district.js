@@ -171,11 +171,15 @@ function csvCell(x) {
 // The CSV holds exactly what the daily chart shows (gap days as empty cells).
 function exportCsv(group, drug, days, byDay, massOnly) {
   const unit = t(massOnly ? 'csv.unitMass' : 'csv.unitConsumption'); // same text in every language: a data file
-  const head = ['csv.date', 'csv.group', 'csv.drug', 'csv.median', 'csv.p05', 'csv.p95', 'csv.unit'].map(k => t(k));
+  const head = ['csv.date', 'csv.group', 'csv.drug', 'csv.median', 'csv.p05', 'csv.p95', 'csv.unit',
+    'csv.batchIds', 'csv.catalogue', 'csv.draws', 'csv.seed'].map(k => t(k));
   const lines = [head.join(',')];
   for (const d of days) {
     const r = byDay.get(d);
-    lines.push([d, group, drug, r ? perThousand(r, 'median') : null, r ? perThousand(r, 'p05') : null, r ? perThousand(r, 'p95') : null, unit].map(csvCell).join(','));
+    // Every estimate leaves with its provenance: the lab batches and the parameters behind it.
+    const p = r?.provenance ?? {};
+    lines.push([d, group, drug, r ? perThousand(r, 'median') : null, r ? perThousand(r, 'p05') : null, r ? perThousand(r, 'p95') : null, unit,
+      r ? String(p.batch_ids ?? '').split(',').filter(Boolean).join(' ') : null, r ? p.catalogue_version : null, r ? p.draws : null, r ? p.seed : null].map(csvCell).join(','));
   }
   saveBlob(new Blob([lines.join('\n') + '\n'], { type: 'text/csv;charset=utf-8' }), `wbe-${group}-${drug}-daily.csv`);
 }
