@@ -9,9 +9,6 @@
 #include <string>
 
 #include <Poco/InflatingStream.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +18,7 @@
 #include "pipeline/auth/api_token_store.h"
 #include "pipeline/server/wbe_http_server.h"
 #include "pipeline/service/data_service.h"
+#include "tests/pipeline/server/http_test_client.h"
 
 namespace wbe {
 namespace {
@@ -28,14 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Reply {
-  int status = 0;
-  std::string content_type;
-  std::string location;
-  std::string content_encoding;
-  std::string body;
-  json Json() const { return json::parse(body, nullptr, /*allow_exceptions=*/false); }
-};
+using Reply = HttpReply;
 
 void WriteFile(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
@@ -92,22 +83,10 @@ class DashboardFilesTest : public ::testing::Test {
 
   Reply Send(const std::string& method, const std::string& uri, const std::string& who = "",
              const std::string& accept_encoding = "") {
-    Poco::Net::HTTPClientSession session("127.0.0.1", server_->port());
-    session.setTimeout(Poco::Timespan(30, 0));
-    Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!who.empty()) request.set("Authorization", "Bearer " + token_.at(who));
-    if (method == "POST") request.setContentLength(0);
-    if (!accept_encoding.empty()) request.set("Accept-Encoding", accept_encoding);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    Reply reply;
-    reply.status = static_cast<int>(response.getStatus());
-    reply.content_type = response.getContentType();
-    reply.location = response.get("Location", "");
-    reply.content_encoding = response.get("Content-Encoding", "");
-    Poco::StreamCopier::copyToString(in, reply.body);
-    return reply;
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!who.empty()) headers.emplace_back("Authorization", "Bearer " + token_.at(who));
+    if (!accept_encoding.empty()) headers.emplace_back("Accept-Encoding", accept_encoding);
+    return SendHttp(server_->port(), method, uri, headers, 30);
   }
 
   fs::path root_;
@@ -125,7 +104,7 @@ TEST_F(DashboardFilesTest, TheRootRedirectsToTheDashboardWhichServesItsFilesWith
   for (const char* uri : {"/", "/app"}) {
     const Reply redirect = Send("GET", uri);
     EXPECT_EQ(redirect.status, 302) << uri;
-    EXPECT_EQ(redirect.location, "/app/") << uri;
+    EXPECT_EQ(redirect.Header("Location"), "/app/") << uri;
   }
   const Reply index = Send("GET", "/app/");
   EXPECT_EQ(index.status, 200);
@@ -151,24 +130,24 @@ TEST_F(DashboardFilesTest, LargeTextGoesGzippedToClientsThatAcceptIt) {
   Start(pages_.string());
   const Reply plain = Send("GET", "/app/vendor/big.js");
   ASSERT_EQ(plain.status, 200);
-  EXPECT_EQ(plain.content_encoding, "");
+  EXPECT_EQ(plain.Header("Content-Encoding"), "");
   ASSERT_GT(plain.body.size(), 2048u);
   for (const char* accept : {"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8", "*"}) {
     const Reply zipped = Send("GET", "/app/vendor/big.js", "", accept);
-    EXPECT_EQ(zipped.content_encoding, "gzip") << accept;
+    EXPECT_EQ(zipped.Header("Content-Encoding"), "gzip") << accept;
     EXPECT_LT(zipped.body.size() * 3, plain.body.size()) << accept;
     EXPECT_EQ(Gunzip(zipped.body), plain.body) << accept;
   }
   for (const char* refuses : {"identity", "gzip;q=0", "br"}) {
     const Reply reply = Send("GET", "/app/vendor/big.js", "", refuses);
-    EXPECT_EQ(reply.content_encoding, "") << refuses;
+    EXPECT_EQ(reply.Header("Content-Encoding"), "") << refuses;
     EXPECT_EQ(reply.body, plain.body) << refuses;
   }
   // The API's JSON too; small bodies are not worth it.
   const Reply api = Send("GET", "/api/v1/openapi.json", "", "gzip");
-  EXPECT_EQ(api.content_encoding, "gzip");
+  EXPECT_EQ(api.Header("Content-Encoding"), "gzip");
   EXPECT_EQ(nlohmann::json::parse(Gunzip(api.body)).value("openapi", ""), "3.0.3");
-  EXPECT_EQ(Send("GET", "/app/js/main.js", "", "gzip").content_encoding, "");
+  EXPECT_EQ(Send("GET", "/app/js/main.js", "", "gzip").Header("Content-Encoding"), "");
 }
 
 TEST_F(DashboardFilesTest, NothingOutsideThePagesFolderIsServed) {

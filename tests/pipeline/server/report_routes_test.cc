@@ -13,10 +13,6 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +23,7 @@
 #include "pipeline/jobs/simulate_job.h"
 #include "pipeline/server/wbe_http_server.h"
 #include "pipeline/service/data_service.h"
+#include "tests/pipeline/server/http_test_client.h"
 
 namespace wbe {
 namespace {
@@ -41,13 +38,7 @@ std::string ReadFile(const fs::path& path) {
   return bytes.str();
 }
 
-struct Reply {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-  double ms = 0.0;
-  json Json() const { return json::parse(body, nullptr, /*allow_exceptions=*/false); }
-};
+using Reply = HttpReply;
 
 // One data directory, service and server for the whole suite: the simulation and the
 // estimation take most of the time.
@@ -99,22 +90,9 @@ class ReportRoutesTest : public ::testing::Test {
   }
 
   static Reply Get(const std::string& uri, const std::string& who, uint16_t port = 0) {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port != 0 ? port : server_->port());
-    session.setTimeout(Poco::Timespan(300, 0));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!who.empty()) request.set("Authorization", "Bearer " + token_->at(who));
-    const auto start = std::chrono::steady_clock::now();
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    Reply reply;
-    reply.status = static_cast<int>(response.getStatus());
-    reply.content_type = response.getContentType();
-    Poco::StreamCopier::copyToString(in, reply.body);
-    reply.ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return reply;
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!who.empty()) headers.emplace_back("Authorization", "Bearer " + token_->at(who));
+    return SendHttp(port != 0 ? port : server_->port(), "GET", uri, headers, 300);
   }
 
   static std::string StorePath() { return (*root_ / "data" / "wbe-store.h5").string(); }
