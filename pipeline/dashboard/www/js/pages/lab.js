@@ -53,7 +53,7 @@ function finishMarker() {
 function uploadCard(methods, onResult, reportBox) {
   const methodSel = select(methods.map(m => ({ value: m.name, label: m.name })), methods[0]?.name, () => {}, { testid: 'method-select' });
   const status = h('div', { testid: 'upload-status' });
-  const input = h('input', { type: 'file', accept: '.csv,text/csv', id: 'batch-file', testid: 'file-input' });
+  const input = h('input', { type: 'file', accept: '.csv,.txt,.json,text/csv,application/json', id: 'batch-file', testid: 'file-input' });
   const zone = h('div', { class: 'dropzone', testid: 'dropzone' },
     h('span', {}, t('lab.drop'), ' '), h('label', { class: 'link', for: 'batch-file' }, t('lab.choose')), input);
 
@@ -62,7 +62,8 @@ function uploadCard(methods, onResult, reportBox) {
     status.replaceChildren(h('div', { class: 'alert alert-info' }, t('lab.uploading', { name: file.name })));
     try {
       const result = await api.request('batches', {
-        method: 'POST', body: await file.arrayBuffer(), headers: { 'Content-Type': 'text/csv' },
+        // The server detects the export's format from its content; the type only says text or JSON.
+        method: 'POST', body: await file.arrayBuffer(), headers: { 'Content-Type': /\.json$/i.test(file.name) ? 'application/json' : 'text/csv' },
         params: { method: methodSel.value, filename: file.name },
       });
       status.replaceChildren(h('div', { class: 'alert alert-ok', testid: 'upload-ok' }, t('lab.uploaded', { name: file.name, batch: result.batch_id, version: result.version }),
