@@ -32,7 +32,8 @@ export function whenFinished(chart) {
 // Set an option and wait for it to be drawn: the page's rendered marker depends on this.
 export async function draw(chart, option) {
   const p = whenFinished(chart);
-  chart.setOption({ animation: false, textStyle: { fontFamily: 'inherit' }, color: palette, ...option }, true);
+  // aria: ECharts writes a text description of each chart (in the chart's locale) for screen readers.
+  chart.setOption({ animation: false, aria: { enabled: true }, textStyle: { fontFamily: 'inherit' }, color: palette, ...option }, true);
   await p;
 }
 
