@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,8 @@
 
 namespace wbe {
 
+class ReportCache;
+
 // What the request handlers share. Owned by WbeHttpServer; the pointers outlive it.
 struct ServerContext {
   ServerOptions options;
@@ -22,6 +25,7 @@ struct ServerContext {
   std::string openapi_json;  // served at /api/v1/openapi.json
   std::string spool_dir;     // DATA_DIR/tmp/uploads: request bodies while they are read
   std::optional<DashboardFiles> dashboard;  // the pages at /app/
+  std::shared_ptr<ReportCache> reports;     // weekly reports by week and snapshot
 };
 
 }  // namespace wbe

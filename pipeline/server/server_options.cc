@@ -89,6 +89,9 @@ void LoadServerConfig(const std::string& path, ServerOptions* options) {
       integer(&options->estimate_draws);
     } else if (key == "access_log") {
       text(&options->access_log);
+    } else if (key == "warm_reports") {
+      if (!value.is_boolean()) throw InputError(path, 0, key, "must be true or false");
+      options->warm_reports = value.get<bool>();
     } else if (key == "dashboard_dir") {
       text(&options->dashboard_dir);
     } else if (key == "alerts_schedule") {

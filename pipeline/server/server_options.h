@@ -29,6 +29,8 @@ struct ServerOptions {
   int webhook_timeout_s = 10;                 // connect, send and receive, each
   // The dashboard's pages; empty: WBE_DASHBOARD_DIR, else the copy the build made.
   std::string dashboard_dir;
+  // Compute the latest week's report after each re-estimation, before anyone asks for it.
+  bool warm_reports = true;
 
   bool Check(std::string* why = nullptr) const;
 };

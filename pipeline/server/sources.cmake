@@ -19,4 +19,5 @@ list(APPEND WBE_PIPELINE_SRCS
   ${CMAKE_CURRENT_LIST_DIR}/upload_spool.cc
   ${CMAKE_CURRENT_LIST_DIR}/wbe_http_server.cc)
 list(APPEND WBE_PIPELINE_SRCS
+  ${CMAKE_CURRENT_LIST_DIR}/report_cache.cc
   ${CMAKE_CURRENT_LIST_DIR}/report_routes.cc)

@@ -9,6 +9,7 @@
 #include "models/core/data_paths.h"
 #include "models/core/text_files.h"
 #include "pipeline/server/api_routes.h"
+#include "pipeline/server/report_cache.h"
 
 namespace wbe {
 namespace fs = std::filesystem;
@@ -24,6 +25,7 @@ WbeHttpServer::WbeHttpServer(const ServerOptions& options, DataService* service,
   context_.audit = audit;
   context_.spool_dir = (fs::path(options.data_dir) / "tmp" / "uploads").string();
   context_.dashboard.emplace(options.dashboard_dir);
+  context_.reports = std::make_shared<ReportCache>(&context_);
   context_.openapi_json = ReadWholeFile(DataPath("data-schemas/openapi.json"), "OpenAPI document");
   const std::string access_path =
       options.access_log.empty() ? (fs::path(options.data_dir) / "logs" / "access.jsonl").string()
@@ -65,6 +67,28 @@ void WbeHttpServer::Start() {
       new ApiRequestHandlerFactory(&context_, &routes_), pool_, socket_, params);
   server_->start();
   running_ = true;
+  if (context_.options.warm_reports) {
+    stop_warming_ = false;
+    warmer_ = std::thread([this] { WarmReports(); });
+  }
+}
+
+void WbeHttpServer::WarmReports() {
+  uint64_t seen = ~0ull;  // warm the report of the snapshot the server starts with, too
+  bool warm_pending = false;
+  while (!stop_warming_) {
+    bool busy = false;
+    const uint64_t revision =
+        context_.service->WaitForSnapshotAfter(seen, std::chrono::milliseconds(250), &busy);
+    if (revision != seen) {
+      seen = revision;
+      warm_pending = true;
+    }
+    // While jobs run, each new snapshot is about to be replaced: warm only the settled one.
+    if (stop_warming_ || !warm_pending || busy) continue;
+    warm_pending = false;
+    context_.reports->Warm();
+  }
 }
 
 uint16_t WbeHttpServer::port() const { return socket_.address().port(); }
@@ -72,6 +96,8 @@ uint16_t WbeHttpServer::port() const { return socket_.address().port(); }
 void WbeHttpServer::Stop(std::chrono::milliseconds grace) {
   if (!running_) return;
   running_ = false;
+  stop_warming_ = true;
+  if (warmer_.joinable()) warmer_.join();  // a report being computed finishes first
   // Stop accepting; requests in progress run to completion, idle keep-alive connections close.
   server_->stopAll(false);
   const auto deadline = std::chrono::steady_clock::now() + grace;

@@ -1,14 +1,17 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
 
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
 #include "pipeline/server/api_request_handler.h"
+#include "pipeline/server/report_cache.h"
 #include "pipeline/server/route_table.h"
 #include "pipeline/server/server_context.h"
 
@@ -33,8 +36,11 @@ class WbeHttpServer {
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
   const RouteTable& routes() const { return routes_; }
+  ReportCache& reports() { return *context_.reports; }
 
  private:
+  void WarmReports();
+
   ServerContext context_;
   std::unique_ptr<AccessLog> access_log_;
   RouteTable routes_;
@@ -42,6 +48,9 @@ class WbeHttpServer {
   Poco::Net::ServerSocket socket_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   bool running_ = false;
+  // Warms the weekly report after each re-estimation (ServerOptions::warm_reports).
+  std::thread warmer_;
+  std::atomic<bool> stop_warming_{false};
 };
 
 }  // namespace wbe

@@ -310,6 +310,24 @@ TEST_F(ReportRoutesTest, SeriesAreTheDistrictEstimatesAsColumns) {
   EXPECT_EQ(Get("/api/v1/series?drug=methamphetamine", "lab").status, 403);
 }
 
+// After the start-up re-estimation settles, the server computes the latest week's report before
+// anyone asks (ServerOptions::warm_reports): the first analyst gets it from the cache.
+TEST_F(ReportRoutesTest, TheLatestReportIsWarmBeforeAnyoneAsks) {
+  ServerOptions options;
+  options.port = 0;
+  options.data_dir = (*root_ / "data").string();
+  options.threads = 4;
+  options.max_in_flight = 2;
+  WbeHttpServer server(options, service_, tokens_, audit_);
+  server.Start();
+  ASSERT_TRUE(server.reports().WaitForWarm(1, std::chrono::minutes(5)));
+  EXPECT_EQ(server.reports().computed(), 1u);
+  EXPECT_EQ(Get("/api/v1/alerts", "analyst", server.port()).status, 200);
+  EXPECT_EQ(Get("/api/v1/forecasts", "analyst", server.port()).status, 200);
+  EXPECT_EQ(server.reports().computed(), 1u) << "the warmed report was computed again";
+  server.Stop();
+}
+
 // The drug pickers' list: the whole catalogue, flagged by what the store has estimates for.
 TEST_F(ReportRoutesTest, DrugsAreTheCatalogueWithWhatTheStoreEstimated) {
   const Reply reply = Get("/api/v1/drugs", "lab");

@@ -87,6 +87,21 @@ TEST(ServerOptionsTest, BadConfigFilesNameFileAndMember) {
   EXPECT_EQ(options.port, 8080) << "a failed load changed the options";
 }
 
+TEST(ServerOptionsTest, DashboardAndReportWarmingComeFromTheConfigFile) {
+  ServerOptions defaults;
+  EXPECT_TRUE(defaults.warm_reports);
+  EXPECT_EQ(defaults.dashboard_dir, "");
+  ServerOptions options;
+  LoadServerConfig(
+      WriteConfig("dashboard.json", R"({"warm_reports": false, "dashboard_dir": "/srv/wbe/www"})"),
+      &options);
+  EXPECT_FALSE(options.warm_reports);
+  EXPECT_EQ(options.dashboard_dir, "/srv/wbe/www");
+  EXPECT_THROW(
+      LoadServerConfig(WriteConfig("bad-warm.json", R"({"warm_reports": "yes"})"), &options),
+      InputError);
+}
+
 TEST(ServerOptionsTest, AlertScheduleAndWebhooksComeFromTheConfigFile) {
   ServerOptions defaults;
   EXPECT_EQ(defaults.alerts_schedule, "MON 08:00");
