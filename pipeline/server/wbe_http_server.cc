@@ -78,10 +78,11 @@ void WbeHttpServer::WarmReports() {
   bool warm_pending = false;
   while (!stop_warming_) {
     bool busy = false;
-    const uint64_t revision =
+    const std::optional<uint64_t> revision =
         context_.service->WaitForSnapshotAfter(seen, std::chrono::milliseconds(250), &busy);
-    if (revision != seen) {
-      seen = revision;
+    if (!revision) return;  // the data service is stopping
+    if (*revision != seen) {
+      seen = *revision;
       warm_pending = true;
     }
     // While jobs run, each new snapshot is about to be replaced: warm only the settled one.

@@ -476,11 +476,13 @@ ReadyState DataService::Ready() const {
   return state;
 }
 
-uint64_t DataService::WaitForSnapshotAfter(uint64_t seen, std::chrono::milliseconds timeout,
-                                           bool* busy) {
+std::optional<uint64_t> DataService::WaitForSnapshotAfter(uint64_t seen,
+                                                          std::chrono::milliseconds timeout,
+                                                          bool* busy) {
   std::unique_lock<std::mutex> lock(state_mutex_);
   state_changed_.wait_for(lock, timeout,
                           [&] { return revision_ != seen || stopping_ || shut_down_; });
+  if (stopping_ || shut_down_) return std::nullopt;
   *busy = !queue_.empty() || busy_;
   return revision_;
 }

@@ -135,9 +135,11 @@ class DataService {
   ReadyState Ready() const;
 
   // Blocks until a snapshot newer than revision `seen` is published, the service stops, or
-  // `timeout` passes; returns the current revision and whether a job is queued or running.
-  // For work that follows the data, like the server warming the weekly report.
-  uint64_t WaitForSnapshotAfter(uint64_t seen, std::chrono::milliseconds timeout, bool* busy);
+  // `timeout` passes; returns the current revision and whether a job is queued or running,
+  // or nothing once the service is stopping. For work that follows the data, like the server
+  // warming the weekly report.
+  std::optional<uint64_t> WaitForSnapshotAfter(uint64_t seen, std::chrono::milliseconds timeout,
+                                               bool* busy);
 
   // Blocks until no job is queued or running and the store file reflects the memory.
   // For tests and for graceful shutdown; never needed for correctness.
