@@ -15,16 +15,14 @@
 #include "models/core/input_error.h"
 #include "pipeline/jobs/estimate_job.h"
 #include "pipeline/jobs/simulate_job.h"
+#include "tests/pipeline/ingest/ingest_test_util.h"
 
 namespace wbe {
 namespace {
 
 namespace fs = std::filesystem;
 
-const DrugCatalogue& Catalogue() {
-  static const DrugCatalogue* const kCatalogue = new DrugCatalogue(DrugCatalogue::LoadDefault());
-  return *kCatalogue;
-}
+using testing::Catalogue;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
