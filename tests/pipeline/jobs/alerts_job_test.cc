@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -13,6 +11,7 @@
 
 #include "models/alerts/alert_evaluation.h"
 #include "models/core/input_error.h"
+#include "models/core/text_files.h"
 #include "pipeline/jobs/estimate_job.h"
 #include "pipeline/jobs/simulate_job.h"
 #include "tests/pipeline/ingest/ingest_test_util.h"
@@ -23,13 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 using testing::Catalogue;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // One simulated and estimated store shared by the tests (simulating is the slow part).
 class AlertsJobTest : public ::testing::Test {
@@ -126,9 +118,9 @@ TEST_F(AlertsJobTest, WritesTheSameReportTwice) {
   ASSERT_EQ(a.size(), 4u);
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_TRUE(fs::exists(a[i])) << a[i];
-    EXPECT_EQ(ReadFile(a[i]), ReadFile(b[i])) << a[i] << " differs between two runs";
+    EXPECT_EQ(ReadWholeFile(a[i]), ReadWholeFile(b[i])) << a[i] << " differs between two runs";
   }
-  const nlohmann::json report = nlohmann::json::parse(ReadFile(first.files.json));
+  const nlohmann::json report = nlohmann::json::parse(ReadWholeFile(first.files.json));
   EXPECT_EQ(report["week"], "2026-W45");
   EXPECT_FALSE(report["ranking"].empty());
   EXPECT_FALSE(report["series"].empty());
@@ -136,7 +128,7 @@ TEST_F(AlertsJobTest, WritesTheSameReportTwice) {
     EXPECT_FALSE(risk["summary_en"].get<std::string>().empty());
     EXPECT_FALSE(risk["summary_zh"].get<std::string>().empty());
   }
-  const std::string html = ReadFile(first.files.html);
+  const std::string html = ReadWholeFile(first.files.html);
   EXPECT_NE(html.find("2026-W45"), std::string::npos);
   EXPECT_EQ(html.find("<script src"), std::string::npos);
 }

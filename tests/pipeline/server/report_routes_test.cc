@@ -5,11 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/catalogue/drug_catalogue.h"
+#include "models/core/text_files.h"
 #include "pipeline/audit/audit_log.h"
 #include "pipeline/auth/api_token_store.h"
 #include "pipeline/jobs/alerts_job.h"
@@ -30,13 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 using Reply = HttpReply;
 
@@ -148,16 +140,16 @@ TEST_F(ReportRoutesTest, ReportsAreByteForByteWhatWbeAlertsWrites) {
   options.week = ParseIsoWeek(week);
   const fs::path out = *root_ / "cli-report";
   const AlertsJobResult cli = RunAlertsJob(*catalogue_, StorePath(), out.string(), options);
-  EXPECT_EQ(json_reply.body, ReadFile(cli.files.json));
+  EXPECT_EQ(json_reply.body, ReadWholeFile(cli.files.json));
 
   const Reply csv = Get("/api/v1/reports/" + week + "?format=csv", "analyst");
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.content_type.rfind("text/csv", 0), 0u) << csv.content_type;
-  EXPECT_EQ(csv.body, ReadFile(cli.files.alerts_csv));
+  EXPECT_EQ(csv.body, ReadWholeFile(cli.files.alerts_csv));
   const Reply html = Get("/api/v1/reports/" + week + "?format=html", "admin");
   ASSERT_EQ(html.status, 200);
   EXPECT_EQ(html.content_type.rfind("text/html", 0), 0u) << html.content_type;
-  EXPECT_EQ(html.body, ReadFile(cli.files.html));
+  EXPECT_EQ(html.body, ReadWholeFile(cli.files.html));
   EXPECT_NE(html.body.find("<svg"), std::string::npos);
 }
 
